@@ -1,0 +1,29 @@
+"""HTTP routes of the whistle service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from tidu_shared.auth import CurrentPrincipal, ensure_may_read_enterprise
+from tidu_shared.db import Database
+from tidu_shared.errors import not_found
+
+from tidu_whistle.models import EnterpriseProfile
+from tidu_whistle.schemas import EnterpriseProfileOut
+
+router = APIRouter(prefix="/v1", tags=["whistle"])
+
+
+@router.get(
+    "/enterprises/{uscc}",
+    response_model=EnterpriseProfileOut,
+    summary="企业档案投影 Enterprise profile projection",
+)
+async def get_enterprise(uscc: str, request: Request, principal: CurrentPrincipal) -> EnterpriseProfile:
+    db: Database = request.app.state.db
+    key = uscc.strip().upper()
+    async with db.read() as s:
+        row = await s.get(EnterpriseProfile, key)
+    if row is None:
+        raise not_found("enterprise_not_found", "企业", "enterprise")
+    ensure_may_read_enterprise(principal, uscc=row.uscc, district_code=row.district_code)
+    return row

@@ -1,0 +1,282 @@
+"""The consumer side: one aiokafka consumer group per service and topic, an inbox of
+processed event ids written in the handling transaction, offsets committed only after that
+transaction, and poison messages parked on the service's dead-letter topic (and in its
+``dead_letters`` table, for an operator to inspect and replay) instead of blocking the partition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    select,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidu_shared.db import Database
+from tidu_shared.events.envelope import Envelope, MalformedEvent
+from tidu_shared.events.registry import UnknownEventType, event_type
+from tidu_shared.kafka import ensure_topics, make_consumer
+from tidu_shared.outbox import BigId, utcnow
+from tidu_shared.settings import KafkaSettings
+from tidu_shared.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, BaseModel], Awaitable[None]]
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler for an event that can never be applied (goes to the dead-letter topic)."""
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(200), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+def dead_letter_table(metadata: MetaData) -> Table:
+    return Table(
+        "dead_letters",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("consumer", String(200), nullable=False),
+        Column("topic", String(249), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigId, nullable=False),
+        Column("event_id", String(64)),
+        Column("event_type", String(200)),
+        Column("payload", LargeBinary, nullable=False),
+        Column("error", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("replayed_at", DateTime(timezone=True)),
+    )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a service consumes from one topic: event type → handler."""
+
+    topic: str
+    handlers: Mapping[str, Handler]
+
+
+_TRANSIENT = (OperationalError, DBAPIError)
+
+
+class EventConsumer:
+    """Consumes one topic for one service."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        subscription: Subscription,
+        db: Database,
+        inbox: Table,
+        dead_letters: Table,
+        kafka: KafkaSettings,
+        max_handler_attempts: int = 3,
+        producer_send: Callable[[str, bytes, bytes | None, list[tuple[str, bytes]]], Awaitable[Any]] | None = None,
+    ) -> None:
+        self.service = service
+        self.sub = subscription
+        self.db = db
+        self.inbox = inbox
+        self.dead_letters = dead_letters
+        self.kafka = kafka
+        self.name = f"{service}:{subscription.topic}"
+        self.group_id = kafka.topic(f"{service}.{subscription.topic}")
+        self.max_handler_attempts = max_handler_attempts
+        self._producer_send = producer_send
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.applied_total = 0
+        self.duplicates_total = 0
+        self.dead_lettered_total = 0
+        self.assigned = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
+
+    async def stop(self, timeout_s: float = 5.0) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._task, timeout_s)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s restarting after %s: %s", self.name, type(exc).__name__, exc)
+                await asyncio.sleep(1.0)
+
+    async def _consume(self) -> None:
+        topic = self.kafka.topic(self.sub.topic)
+        with contextlib.suppress(Exception):
+            await ensure_topics(self.kafka, [self.sub.topic])
+        consumer = make_consumer(self.kafka, topic, group_id=self.group_id)
+        self._consumer = consumer
+        await consumer.start()
+        try:
+            while not self._stopping:
+                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                if consumer.assignment():
+                    self.assigned.set()
+                for tp, records in batches.items():
+                    for rec in records:
+                        await self._handle_record(rec)
+                    await consumer.commit({tp: records[-1].offset + 1})
+        finally:
+            self._consumer = None
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def _handle_record(self, rec: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            env = Envelope.from_bytes(rec.value or b"")
+        except MalformedEvent as exc:
+            await self._dead_letter(rec, None, f"malformed: {exc}")
+            return
+        handler = self.sub.handlers.get(env.type)
+        if handler is None:
+            return  # not an event this service cares about
+        try:
+            data = event_type(env.type).validate(env.data)
+        except (ValidationError, UnknownEventType) as exc:
+            await self._dead_letter(rec, env, f"contract violation: {exc}")
+            return
+        attempts = 0
+        while True:
+            try:
+                await self.apply(env, data, handler)
+                return
+            except _TRANSIENT as exc:
+                # The database is down: keep the offset, retry until it is back.
+                log.warning("consumer %s: database unavailable (%s); retrying", self.name, type(exc).__name__)
+                await asyncio.sleep(min(5.0, 0.2 * 2 ** min(attempts, 5)))
+                attempts += 1
+                if self._stopping:
+                    raise
+            except PoisonEvent as exc:
+                await self._dead_letter(rec, env, f"poison: {exc}")
+                return
+            except Exception as exc:
+                attempts += 1
+                if attempts >= self.max_handler_attempts:
+                    log.exception("consumer %s: giving up on event %s", self.name, env.id)
+                    await self._dead_letter(rec, env, f"{type(exc).__name__}: {exc}")
+                    return
+                await asyncio.sleep(0.1 * attempts)
+
+    async def apply(self, env: Envelope, data: BaseModel, handler: Handler) -> bool:
+        """Run ``handler`` and record the event id in one transaction. False if already applied."""
+        async with self.db.transaction() as s:
+            seen = await s.execute(
+                select(self.inbox.c.event_id).where(self.inbox.c.consumer == self.name, self.inbox.c.event_id == env.id)
+            )
+            if seen.first() is not None:
+                self.duplicates_total += 1
+                return False
+            await handler(s, env, data)
+            try:
+                await s.execute(
+                    self.inbox.insert().values(
+                        consumer=self.name, event_id=env.id, event_type=env.type, processed_at=utcnow()
+                    )
+                )
+            except IntegrityError:
+                # Applied concurrently by another replica of this consumer; roll this one back.
+                raise
+        self.applied_total += 1
+        return True
+
+    async def _dead_letter(self, rec: ConsumerRecord[bytes, bytes], env: Envelope | None, error: str) -> None:
+        log.error("consumer %s: dead-lettering %s@%s/%s: %s", self.name, rec.topic, rec.partition, rec.offset, error)
+        self.dead_lettered_total += 1
+        async with self.db.transaction() as s:
+            await s.execute(
+                self.dead_letters.insert().values(
+                    consumer=self.name,
+                    topic=rec.topic,
+                    partition=rec.partition,
+                    offset=rec.offset,
+                    event_id=env.id if env else None,
+                    event_type=env.type if env else None,
+                    payload=rec.value or b"",
+                    error=error[:4000],
+                    created_at=utcnow(),
+                )
+            )
+        if self._producer_send is not None:
+            headers = [
+                ("x-original-topic", rec.topic.encode()),
+                ("x-original-partition", str(rec.partition).encode()),
+                ("x-original-offset", str(rec.offset).encode()),
+                ("x-consumer", self.name.encode()),
+                ("x-error", error[:500].encode()),
+            ]
+            try:
+                await self._producer_send(
+                    self.kafka.topic(dead_letter_topic(self.service)), rec.value or b"", rec.key, headers
+                )
+            except Exception as exc:
+                log.warning("could not publish to dead-letter topic: %s", exc)
+
+    async def replay(self, dead_letter_id: int) -> bool:
+        """Re-apply a parked event (after the cause was fixed). True when it applied now."""
+        async with self.db.read() as s:
+            row = (await s.execute(select(self.dead_letters).where(self.dead_letters.c.id == dead_letter_id))).first()
+        if row is None:
+            raise KeyError(dead_letter_id)
+        env = Envelope.from_bytes(row.payload)
+        handler = self.sub.handlers.get(env.type)
+        if handler is None:
+            raise PoisonEvent(f"no handler for {env.type}")
+        data = event_type(env.type).validate(env.data)
+        applied = await self.apply(env, data, handler)
+        async with self.db.transaction() as s:
+            await s.execute(
+                self.dead_letters.update().where(self.dead_letters.c.id == dead_letter_id).values(replayed_at=utcnow())
+            )
+        return applied
+
+
+__all__ = [
+    "EventConsumer",
+    "PoisonEvent",
+    "Subscription",
+    "TopicPartition",
+    "dead_letter_table",
+    "inbox_table",
+]

@@ -1,0 +1,313 @@
+"""The transactional outbox and its relay.
+
+A use case calls :func:`emit` inside its transaction: the event is validated against its
+contract and written to the service's ``outbox`` table together with the state change. The
+:class:`OutboxRelay` (a task in the API process, or its own process: ``tidu relay SERVICE``)
+publishes pending rows with ``acks=all``, keyed by aggregate id, marks them sent, retries with
+exponential backoff and parks rows that can never be sent (``status='parked'``).
+
+Claiming: on PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` inside the publishing
+transaction, so several relays can run side by side; on SQLite (one writer, one process) the
+relay reads, publishes, then marks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    TopicAuthorizationFailedError,
+)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidu_shared.db import Database
+from tidu_shared.events.envelope import CONTENT_TYPE, Envelope, new_envelope
+from tidu_shared.events.registry import event_type
+from tidu_shared.kafka import ensure_topics, make_producer
+from tidu_shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, PARKED = "pending", "sent", "parked"
+_NEVER_SENDABLE = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    TopicAuthorizationFailedError,
+)
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(200), nullable=False),
+        Column("topic", String(249), nullable=False),
+        Column("message_key", String(200), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("status", String(10), nullable=False, default=PENDING),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True)),
+        Column("last_error", Text),
+        Index("ix_outbox_status_next", "status", "next_attempt_at", "id"),
+    )
+
+
+def emit(
+    session: AsyncSession,
+    *,
+    type: str,
+    subject: str,
+    data: dict[str, Any],
+    topic: str | None = None,
+    key: str | None = None,
+) -> Envelope:
+    """Validate ``data`` against the type's contract and add the event to the outbox of this
+    transaction (written by :meth:`Database.transaction` just before it commits). ``topic``
+    overrides the type's topic (department topics); ``key`` the message key (the aggregate id
+    by default)."""
+    et = event_type(type)
+    model = et.validate(data)
+    env = new_envelope(source=f"/tidu/{et.producer}", type=type, subject=subject, data=model.model_dump(mode="json"))
+    return emit_envelope(session, env, topic=topic or et.topic, key=key)
+
+
+def emit_envelope(session: AsyncSession, env: Envelope, *, topic: str, key: str | None = None) -> Envelope:
+    now = utcnow()
+    session.info.setdefault("outbox_pending", []).append(
+        {
+            "event_id": env.id,
+            "event_type": env.type,
+            "topic": topic,
+            "message_key": key or env.subject,
+            "payload": env.to_bytes(),
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+    )
+    session.info["outbox_rows"] = session.info.get("outbox_rows", 0) + 1
+    return env
+
+
+def backoff_delay(attempts: int, cap_s: float) -> float:
+    base: float = min(cap_s, 0.25 * (2 ** min(attempts, 16)))
+    return base / 2 + random.random() * base / 2
+
+
+class OutboxRelay:
+    """Publishes the outbox of one service database."""
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: Table,
+        kafka: KafkaSettings,
+        *,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.2,
+        max_attempts: int = 20,
+        backoff_max_s: float = 30.0,
+        producer: AIOKafkaProducer | None = None,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.kafka = kafka
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.max_attempts = max_attempts
+        self.backoff_max_s = backoff_max_s
+        self._producer = producer
+        self._owns_producer = producer is None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._producer_ready = False
+        self.published_total = 0
+        self.parked_total = 0
+        db.on_commit(self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self, drain_timeout_s: float = 5.0) -> None:
+        """Flush what can be flushed within ``drain_timeout_s``, then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, drain_timeout_s)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        if self._producer is not None and self._owns_producer:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            self._producer = make_producer(self.kafka)
+        if not self._producer_ready:
+            await self._producer.start()
+            self._producer_ready = True
+        return self._producer
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.publish_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay cycle failed: %s: %s", type(exc).__name__, exc)
+                await self._reset_producer()
+                sent = 0
+                if not self._stopping:
+                    await asyncio.sleep(1.0)
+            if self._stopping and sent == 0:
+                return
+            if sent >= self.batch_size:
+                continue  # drain without waiting
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+
+    async def _reset_producer(self) -> None:
+        if self._producer is not None and self._owns_producer:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            self._producer = None
+        self._producer_ready = False
+
+    async def backlog(self) -> int:
+        async with self.db.read() as s:
+            return int(
+                (
+                    await s.execute(
+                        select(func.count()).select_from(self.outbox).where(self.outbox.c.status == PENDING)
+                    )
+                ).scalar_one()
+            )
+
+    async def publish_once(self) -> int:
+        """One cycle: claim due rows, publish them, record the outcome. Returns rows sent."""
+        ob = self.outbox
+        due = (
+            select(ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload, ob.c.attempts, ob.c.event_type)
+            .where(ob.c.status == PENDING, ob.c.next_attempt_at <= utcnow())
+            .order_by(ob.c.id)
+            .limit(self.batch_size)
+        )
+        if self.db.is_sqlite:
+            async with self.db.read() as s:
+                rows = (await s.execute(due)).all()
+            if not rows:
+                return 0
+            outcome = await self._publish(rows)
+            async with self.db.transaction() as s:
+                return await self._record(s, rows, outcome)
+        async with self.db.sessions() as s, s.begin():
+            rows = (await s.execute(due.with_for_update(skip_locked=True))).all()
+            if not rows:
+                return 0
+            outcome = await self._publish(rows)
+            return await self._record(s, rows, outcome)
+
+    async def _publish(self, rows: list[Any]) -> dict[int, BaseException | None]:
+        producer = await self._ensure_producer()
+        outcome: dict[int, BaseException | None] = {}
+        pending: list[tuple[int, Any]] = []
+        for r in rows:
+            try:
+                fut = await producer.send(
+                    self.kafka.topic(r.topic),
+                    value=r.payload,
+                    key=r.message_key.encode(),
+                    headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", r.event_type.encode())],
+                )
+            except _NEVER_SENDABLE as exc:
+                outcome[r.id] = exc
+                continue
+            pending.append((r.id, fut))
+        results = await asyncio.gather(*(f for _, f in pending), return_exceptions=True)
+        for (row_id, _), res in zip(pending, results, strict=True):
+            outcome[row_id] = res if isinstance(res, BaseException) else None
+        failures = [e for e in outcome.values() if e is not None]
+        if failures:
+            log.warning("outbox: %d of %d sends failed (%s)", len(failures), len(rows), type(failures[0]).__name__)
+            if any(not isinstance(e, _NEVER_SENDABLE) for e in failures):
+                # The broker may have lost its topics (a restarted dev broker); make sure they exist.
+                with contextlib.suppress(Exception):
+                    await ensure_topics(self.kafka, {r.topic for r in rows})
+        return outcome
+
+    async def _record(self, s: AsyncSession, rows: list[Any], outcome: dict[int, BaseException | None]) -> int:
+        ob = self.outbox
+        now = utcnow()
+        sent_ids = [r.id for r in rows if outcome[r.id] is None]
+        if sent_ids:
+            await s.execute(update(ob).where(ob.c.id.in_(sent_ids)).values(status=SENT, sent_at=now, last_error=None))
+        for r in rows:
+            err = outcome[r.id]
+            if err is None:
+                continue
+            attempts = r.attempts + 1
+            park = isinstance(err, _NEVER_SENDABLE) or attempts >= self.max_attempts
+            await s.execute(
+                update(ob)
+                .where(ob.c.id == r.id)
+                .values(
+                    attempts=attempts,
+                    status=PARKED if park else PENDING,
+                    last_error=f"{type(err).__name__}: {err}"[:2000],
+                    next_attempt_at=now + timedelta(seconds=backoff_delay(attempts, self.backoff_max_s)),
+                )
+            )
+            if park:
+                self.parked_total += 1
+                log.error("outbox: parked event row %s after %d attempts: %s", r.id, attempts, err)
+        self.published_total += len(sent_ids)
+        return len(sent_ids)
+
+
+__all__ = ["PARKED", "PENDING", "SENT", "KafkaError", "OutboxRelay", "emit", "outbox_table"]

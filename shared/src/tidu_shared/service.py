@@ -1,0 +1,250 @@
+"""The composition root every service shares: an app factory whose lifespan builds the
+database, the outbox relay and the event consumers (nothing at import time), installs the
+error format, request ids, body-size limits, offline API docs, ``/healthz``, ``/readyz`` and
+the dead-letter endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import MetaData, Table, select
+
+from tidu_shared.auth import CurrentPrincipal, Role, TokenVerifier
+from tidu_shared.consumer import EventConsumer, Subscription
+from tidu_shared.db import Database
+from tidu_shared.errors import ProblemError, install_error_handlers
+from tidu_shared.kafka import broker_reachable, ensure_topics, make_producer
+from tidu_shared.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
+from tidu_shared.migrations import current_revision, head_revision
+from tidu_shared.outbox import OutboxRelay
+from tidu_shared.settings import ServiceSettings
+from tidu_shared.topics import CORE_TOPICS, dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    name: str  # "registry"
+    package: str  # "tidu_registry"
+    title: str
+    description: str
+    metadata: MetaData
+    outbox: Table
+    inbox: Table
+    dead_letters: Table
+    routers: Sequence[APIRouter]
+    subscriptions: Sequence[Subscription] = ()
+    # Service-specific start-up and shutdown (reference data, schedulers …), inside the lifespan.
+    extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
+    body_limits: dict[str, int] = field(default_factory=dict)
+    version: str = "0.1.0"
+
+
+class Runtime:
+    """What the lifespan built; on ``app.state.runtime``."""
+
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.db = Database(settings.database_url, outbox=spec.outbox)
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+        self._dlq_producer: AIOKafkaProducer | None = None
+        self._broker_ok: tuple[float, bool] = (0.0, False)
+        self.head = head_revision(spec.package, spec.name)
+
+    async def _dlq_send(self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+        if self._dlq_producer is None:
+            p = make_producer(self.settings.kafka)
+            await p.start()
+            self._dlq_producer = p
+        await self._dlq_producer.send_and_wait(topic, value, key=key, headers=headers)
+
+    async def start(self) -> None:
+        s = self.settings
+        try:
+            await asyncio.wait_for(
+                ensure_topics(s.kafka, [*CORE_TOPICS, dead_letter_topic(self.spec.name)]), timeout=10
+            )
+        except Exception as exc:
+            log.warning("could not ensure topics at start-up (%s); continuing", type(exc).__name__)
+        if s.run_relay:
+            self.relay = OutboxRelay(
+                self.db,
+                self.spec.outbox,
+                s.kafka,
+                batch_size=s.relay_batch_size,
+                poll_interval_s=s.relay_poll_interval_s,
+                max_attempts=s.relay_max_attempts,
+                backoff_max_s=s.relay_backoff_max_s,
+            )
+            await self.relay.start()
+        if s.run_consumers:
+            for sub in self.spec.subscriptions:
+                c = EventConsumer(
+                    service=self.spec.name,
+                    subscription=sub,
+                    db=self.db,
+                    inbox=self.spec.inbox,
+                    dead_letters=self.spec.dead_letters,
+                    kafka=s.kafka,
+                    producer_send=self._dlq_send,
+                )
+                await c.start()
+                self.consumers.append(c)
+
+    async def stop(self) -> None:
+        for c in self.consumers:
+            await c.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        if self._dlq_producer is not None:
+            with contextlib.suppress(Exception):
+                await self._dlq_producer.stop()
+        await self.db.dispose()
+
+    async def broker_ok(self) -> bool:
+        at, ok = self._broker_ok
+        if time.monotonic() - at < 1.0:
+            return ok
+        ok = await broker_reachable(self.settings.kafka, timeout_s=1.5)
+        self._broker_ok = (time.monotonic(), ok)
+        return ok
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            await asyncio.wait_for(self.db.ping(), 2.0)
+            checks["database"] = "ok"
+            rev = await asyncio.wait_for(current_revision(self.db.engine, self.spec.name), 2.0)
+            checks["migrations"] = "ok" if rev == self.head else f"at {rev}, head is {self.head}"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+            checks["migrations"] = "unknown"
+        checks["broker"] = "ok" if await self.broker_ok() else "unreachable"
+        if self.relay is not None:
+            with contextlib.suppress(Exception):
+                checks["outbox_backlog"] = await asyncio.wait_for(self.relay.backlog(), 2.0)
+        return checks
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name, settings.log_level)
+        rt = Runtime(spec, settings)
+        app.state.runtime = rt
+        app.state.db = rt.db
+        app.state.settings = settings
+        app.state.token_verifier = TokenVerifier(settings.auth)
+        await rt.start()
+        try:
+            if spec.extra_lifespan is not None:
+                async with spec.extra_lifespan(app):
+                    yield
+            else:
+                yield
+        finally:
+            await rt.stop()
+
+    app = FastAPIOffline(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=spec.body_limits)
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.get("/healthz", tags=["ops"], summary="存活检查 Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "service": spec.name}
+
+    @app.get("/readyz", tags=["ops"], summary="就绪检查 Readiness (database, migrations, broker)")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await request.app.state.runtime.readiness()
+        ready = all(checks.get(k) == "ok" for k in ("database", "migrations", "broker"))
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "service": spec.name, "checks": checks},
+            status_code=200 if ready else 503,
+            headers={} if ready else {"Retry-After": "2"},
+        )
+
+    for r in spec.routers:
+        app.include_router(r)
+    app.include_router(_dead_letter_router(spec))
+    return app
+
+
+def _dead_letter_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(prefix="/v1/dead-letters", tags=["ops"])
+    dl = spec.dead_letters
+
+    def _admin(p: Any) -> None:
+        if p.role != Role.admin:
+            raise ProblemError(403, "role_not_allowed", "无权访问", "仅管理员可查看死信", "admins only")
+
+    @router.get("", summary="死信列表 Dead-lettered events")
+    async def list_dead_letters(
+        request: Request, principal: CurrentPrincipal, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        _admin(principal)
+        db: Database = request.app.state.db
+        async with db.read() as s:
+            rows = (await s.execute(select(dl).order_by(dl.c.id.desc()).limit(min(max(limit, 1), 500)))).all()
+        return [
+            {
+                "id": r.id,
+                "consumer": r.consumer,
+                "topic": r.topic,
+                "partition": r.partition,
+                "offset": r.offset,
+                "event_id": r.event_id,
+                "event_type": r.event_type,
+                "error": r.error,
+                "created_at": r.created_at.isoformat(),
+                "replayed_at": r.replayed_at.isoformat() if r.replayed_at else None,
+                "payload": r.payload.decode("utf-8", "replace"),
+            }
+            for r in rows
+        ]
+
+    @router.post("/{dead_letter_id}/replay", summary="重放死信 Replay a dead-lettered event")
+    async def replay(dead_letter_id: int, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+        _admin(principal)
+        rt: Runtime = request.app.state.runtime
+        async with rt.db.read() as s:
+            row = (await s.execute(select(dl.c.consumer).where(dl.c.id == dead_letter_id))).first()
+        if row is None:
+            raise ProblemError(404, "dead_letter_not_found", "未找到", "死信不存在", "dead letter not found")
+        for c in rt.consumers:
+            if c.name == row.consumer:
+                try:
+                    applied = await c.replay(dead_letter_id)
+                except Exception as exc:
+                    raise ProblemError(
+                        422,
+                        "replay_failed",
+                        "重放失败",
+                        f"事件仍无法处理：{exc}",
+                        f"still cannot be applied: {exc}",
+                    ) from exc
+                return {"id": dead_letter_id, "applied": applied}
+        raise ProblemError(409, "consumer_not_running", "无法重放", "对应的消费者未运行", "consumer not running here")
+
+    return router

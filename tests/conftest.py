@@ -1,0 +1,1 @@
+"""Cross-service tests: the real broker and the four services as processes."""
