@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-
 from tidu_registry.domain.uscc import make_uscc
 from tidu_registry.models import Enterprise, outbox
 
@@ -94,7 +93,8 @@ async def test_all_violations_are_named_at_once(registry: Any, auth_header: Any)
 
 
 @pytest.mark.parametrize(
-    ("industry", "code"), [("C", None), ("C38", None), ("C3825", None), ("C06", "industry_code_division"), ("c3825", None)]
+    ("industry", "code"),
+    [("C", None), ("C38", None), ("C3825", None), ("C06", "industry_code_division"), ("c3825", None)],
 )
 async def test_industry_code_shape(registry: Any, auth_header: Any, industry: str, code: str | None) -> None:
     _, client = registry
@@ -151,12 +151,20 @@ async def test_existing_uscc_is_a_409_and_the_first_record_stays(registry: Any, 
 async def test_who_may_register(registry: Any, auth_header: Any) -> None:
     _, client = registry
     b = body(district_code="500113")
-    assert (await client.post("/v1/enterprises", json=b, headers=auth_header("operator", district="500114"))).status_code == 403
-    assert (await client.post("/v1/enterprises", json=b, headers=auth_header("department", dept="500113-kjj"))).status_code == 403
+    assert (
+        await client.post("/v1/enterprises", json=b, headers=auth_header("operator", district="500114"))
+    ).status_code == 403
+    assert (
+        await client.post("/v1/enterprises", json=b, headers=auth_header("department", dept="500113-kjj"))
+    ).status_code == 403
     assert (await client.post("/v1/enterprises", json=b)).status_code == 401
-    assert (await client.post("/v1/enterprises", json=b, headers=auth_header("operator", district="500000"))).status_code == 201
+    assert (
+        await client.post("/v1/enterprises", json=b, headers=auth_header("operator", district="500000"))
+    ).status_code == 201
     own = body()
-    assert (await client.post("/v1/enterprises", json=own, headers=auth_header("enterprise", uscc=own["uscc"]))).status_code == 201
+    assert (
+        await client.post("/v1/enterprises", json=own, headers=auth_header("enterprise", uscc=own["uscc"]))
+    ).status_code == 201
 
 
 async def test_unknown_enterprise_is_404_and_other_district_operator_403(registry: Any, auth_header: Any) -> None:
