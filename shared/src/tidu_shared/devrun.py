@@ -109,6 +109,10 @@ def terminate(procs: list[subprocess.Popen[bytes]]) -> None:
             p.wait()
 
 
+def _raise_interrupt(_sig: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(demo: bool = True) -> int:
     root = repo_root()
     var = root / "var"
@@ -117,7 +121,7 @@ def run(demo: bool = True) -> int:
     env.setdefault("TIDU_ENVIRONMENT", "development")
     broker: DevBroker | None = None
     procs: list[subprocess.Popen[bytes]] = []
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             broker = DevBroker(log_path=var / "log" / "broker.log").start()
@@ -151,6 +155,9 @@ def run(demo: bool = True) -> int:
         print("\nstopping …", flush=True)
         return 0
     finally:
+        # A second Ctrl-C or SIGTERM must not interrupt the shutdown itself.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         terminate(procs)
         if broker is not None:
             broker.stop()
