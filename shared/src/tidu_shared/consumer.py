@@ -17,7 +17,6 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import (
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
@@ -30,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidu_shared.db import Database
+from tidu_shared.db import Database, UtcDateTime
 from tidu_shared.events.envelope import Envelope, MalformedEvent
 from tidu_shared.events.registry import UnknownEventType, event_type
 from tidu_shared.kafka import ensure_topics, make_consumer
@@ -54,7 +53,7 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("consumer", String(200), nullable=False),
         Column("event_id", String(64), nullable=False),
         Column("event_type", String(200), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
         PrimaryKeyConstraint("consumer", "event_id"),
     )
 
@@ -72,8 +71,8 @@ def dead_letter_table(metadata: MetaData) -> Table:
         Column("event_type", String(200)),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("replayed_at", DateTime(timezone=True)),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("replayed_at", UtcDateTime()),
     )
 
 

@@ -31,7 +31,6 @@ from aiokafka.errors import (
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -45,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidu_shared.db import Database
+from tidu_shared.db import Database, UtcDateTime
 from tidu_shared.events.envelope import CONTENT_TYPE, Envelope, new_envelope
 from tidu_shared.events.registry import event_type
 from tidu_shared.kafka import ensure_topics, make_producer
@@ -80,9 +79,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("payload", LargeBinary, nullable=False),
         Column("status", String(10), nullable=False, default=PENDING),
         Column("attempts", Integer, nullable=False, default=0),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("sent_at", DateTime(timezone=True)),
+        Column("next_attempt_at", UtcDateTime(), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("sent_at", UtcDateTime()),
         Column("last_error", Text),
         Index("ix_outbox_status_next", "status", "next_attempt_at", "id"),
     )

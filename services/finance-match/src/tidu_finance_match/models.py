@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, String
+from sqlalchemy import Date, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from tidu_shared.consumer import dead_letter_table, inbox_table
-from tidu_shared.db import new_metadata
+from tidu_shared.db import UtcDateTime, new_metadata
 from tidu_shared.outbox import outbox_table
 
 
@@ -31,6 +31,6 @@ class EnterpriseProfile(Base):
     district_code: Mapped[str] = mapped_column(String(6), index=True)
     industry_code: Mapped[str] = mapped_column(String(5))
     established_on: Mapped[dt.date] = mapped_column(Date)
-    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     last_event_id: Mapped[str] = mapped_column(String(36))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from tidu_shared.consumer import dead_letter_table, inbox_table
-from tidu_shared.db import new_metadata
+from tidu_shared.db import UtcDateTime, new_metadata
 from tidu_shared.outbox import outbox_table
 
 
@@ -29,6 +29,6 @@ class Enterprise(Base):
     district_code: Mapped[str] = mapped_column(String(6), index=True)
     industry_code: Mapped[str] = mapped_column(String(5), index=True)
     established_on: Mapped[dt.date] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
