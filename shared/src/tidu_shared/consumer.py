@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidu_shared.db import Database, UtcDateTime
 from tidu_shared.events.envelope import Envelope, MalformedEvent
 from tidu_shared.events.registry import UnknownEventType, event_type
-from tidu_shared.kafka import ensure_topics, make_consumer
+from tidu_shared.kafka import BrokerWatch, ensure_topics, make_consumer
 from tidu_shared.outbox import BigId, utcnow
 from tidu_shared.settings import KafkaSettings
 from tidu_shared.topics import dead_letter_topic
@@ -101,7 +101,9 @@ class EventConsumer:
         kafka: KafkaSettings,
         max_handler_attempts: int = 3,
         producer_send: Callable[[str, bytes, bytes | None, list[tuple[str, bytes]]], Awaitable[Any]] | None = None,
+        watch: BrokerWatch | None = None,
     ) -> None:
+        self.watch = watch
         self.service = service
         self.sub = subscription
         self.db = db
@@ -147,19 +149,53 @@ class EventConsumer:
         consumer = make_consumer(self.kafka, topic, group_id=self.group_id)
         self._consumer = consumer
         await consumer.start()
+        committed: dict[TopicPartition, int] = {}
+        next_check = 0.0
+        loop = asyncio.get_running_loop()
+        epoch = self.watch.epoch if self.watch is not None else 0
         try:
             while not self._stopping:
+                if self.watch is not None and self.watch.epoch != epoch:
+                    log.warning("consumer %s: broker came back; starting over with a new client", self.name)
+                    return
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
                 if consumer.assignment():
                     self.assigned.set()
                 for tp, records in batches.items():
                     for rec in records:
                         await self._handle_record(rec)
-                    await consumer.commit({tp: records[-1].offset + 1})
+                    # aiokafka retries some commit errors forever (a topic the broker lost):
+                    # bound it, and start over with a new consumer when it does not go through.
+                    await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1}), 15)
+                    committed[tp] = records[-1].offset + 1
+                if loop.time() >= next_check:
+                    next_check = loop.time() + 2.0
+                    await self._check_offsets_kept(consumer, committed)
         finally:
             self._consumer = None
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    async def _check_offsets_kept(self, consumer: AIOKafkaConsumer, committed: dict[TopicPartition, int]) -> None:
+        """A broker that lost its state (the development broker after a restart, or offsets
+        expired by retention) no longer knows what this group committed, and its new log may be
+        longer than our position: keep reading from the position and events would be skipped.
+        Re-read such partitions from the beginning instead; the inbox skips what was applied."""
+        for tp in list(committed):
+            if tp not in consumer.assignment():
+                committed.pop(tp)
+                continue
+            on_broker = await consumer.committed(tp)
+            if on_broker is None or on_broker < committed[tp]:
+                log.warning(
+                    "consumer %s: broker lost the committed offset of %s (had %s, now %s); re-reading from the start",
+                    self.name,
+                    tp,
+                    committed[tp],
+                    on_broker,
+                )
+                committed.pop(tp)
+                await consumer.seek_to_beginning(tp)
 
     async def _handle_record(self, rec: ConsumerRecord[bytes, bytes]) -> None:
         try:

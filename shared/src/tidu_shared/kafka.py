@@ -7,6 +7,7 @@ development broker). SASL/SCRAM and TLS are settings too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Iterable
@@ -91,3 +92,72 @@ async def broker_reachable(settings: KafkaSettings, timeout_s: float = 2.0) -> b
             await admin.close()
         except Exception:
             pass
+
+
+class BrokerWatch:
+    """Watches the broker from one long-lived admin client (a metadata request every
+    ``interval_s``). ``up`` says whether it answers; ``epoch`` grows each time it comes back
+    after being unreachable, once the service's topics exist again (a development broker
+    returns empty). The relay distrusts acknowledgements from a cycle during which the epoch
+    changed (the development broker acknowledges writes to topics it lost, and drops them) and
+    sends again; consumers start over with a new client. With Apache Kafka an epoch change costs
+    a few duplicate deliveries, which the inbox absorbs."""
+
+    def __init__(self, settings: KafkaSettings, topics: Iterable[str], interval_s: float = 0.5) -> None:
+        self.settings = settings
+        self.topics = list(topics)
+        self.interval_s = interval_s
+        self.up = False
+        self.epoch = 0
+        self.downs = 0  # up → down transitions seen
+        self.changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._admin: AIOKafkaAdminClient | None = None
+
+    async def start(self) -> None:
+        await self.check()
+        self._task = asyncio.create_task(self._run(), name="broker-watch")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self._close_admin()
+
+    async def _close_admin(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                await admin.close()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            await self.check()
+
+    async def check(self) -> bool:
+        timeout = max(1.0, self.interval_s * 2)
+        try:
+            if self._admin is None:
+                admin = AIOKafkaAdminClient(**{**_common(self.settings), "request_timeout_ms": int(timeout * 1000)})
+                await asyncio.wait_for(admin.start(), timeout)
+                self._admin = admin
+            existing = set(await asyncio.wait_for(self._admin.list_topics(), timeout))
+            missing = [t for t in self.topics if self.settings.topic(t) not in existing]
+            if missing:
+                await asyncio.wait_for(ensure_topics(self.settings, missing), timeout * 4)
+            ok = True
+        except Exception:
+            await self._close_admin()
+            ok = False
+        if ok and not self.up and self._task is not None:
+            self.epoch += 1
+            log.warning("broker reachable again (epoch %d)", self.epoch)
+            self.changed.set()
+            self.changed = asyncio.Event()
+        elif not ok and self.up:
+            self.downs += 1
+            log.warning("broker unreachable")
+        self.up = ok
+        return ok

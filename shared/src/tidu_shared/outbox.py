@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidu_shared.db import Database, UtcDateTime
 from tidu_shared.events.envelope import CONTENT_TYPE, Envelope, new_envelope
 from tidu_shared.events.registry import event_type
-from tidu_shared.kafka import ensure_topics, make_producer
+from tidu_shared.kafka import BrokerWatch, ensure_topics, make_producer
 from tidu_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ _NEVER_SENDABLE = (
     InvalidTopicError,
     TopicAuthorizationFailedError,
 )
+
+
+class BrokerDown(Exception):
+    """Not sent because the broker is (or was, during the cycle) unreachable."""
+
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -144,7 +149,9 @@ class OutboxRelay:
         max_attempts: int = 20,
         backoff_max_s: float = 30.0,
         producer: AIOKafkaProducer | None = None,
+        watch: BrokerWatch | None = None,
     ) -> None:
+        self.watch = watch
         self.db = db
         self.outbox = outbox
         self.kafka = kafka
@@ -253,6 +260,9 @@ class OutboxRelay:
             return await self._record(s, rows, outcome)
 
     async def _publish(self, rows: list[Any]) -> dict[int, BaseException | None]:
+        if self.watch is not None and not self.watch.up:
+            return {r.id: BrokerDown("broker unreachable") for r in rows}
+        downs_before = self.watch.downs if self.watch is not None else 0
         producer = await self._ensure_producer()
         outcome: dict[int, BaseException | None] = {}
         pending: list[tuple[int, Any]] = []
@@ -271,6 +281,13 @@ class OutboxRelay:
         results = await asyncio.gather(*(f for _, f in pending), return_exceptions=True)
         for (row_id, _), res in zip(pending, results, strict=True):
             outcome[row_id] = res if isinstance(res, BaseException) else None
+        if self.watch is not None and (self.watch.downs != downs_before or not self.watch.up):
+            # The broker went away while these were in flight: an acknowledgement may come from a
+            # broker that lost the topic (the development broker drops such writes). Send again;
+            # consumers' inboxes absorb the duplicates.
+            log.warning("outbox: broker outage during a publish cycle; %d rows will be sent again", len(rows))
+            await self._reset_producer()
+            return {r.id: BrokerDown("broker outage during publish") for r in rows}
         failures = [e for e in outcome.values() if e is not None]
         if failures:
             log.warning("outbox: %d of %d sends failed (%s)", len(failures), len(rows), type(failures[0]).__name__)
@@ -289,6 +306,10 @@ class OutboxRelay:
         for r in rows:
             err = outcome[r.id]
             if err is None:
+                continue
+            if isinstance(err, BrokerDown):
+                # Waiting for the broker is not the row's fault: no attempt counted, retry soon.
+                await s.execute(update(ob).where(ob.c.id == r.id).values(next_attempt_at=now + timedelta(seconds=0.5)))
                 continue
             attempts = r.attempts + 1
             park = isinstance(err, _NEVER_SENDABLE) or attempts >= self.max_attempts

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from tidu_shared.auth import CurrentPrincipal, Role, TokenVerifier
 from tidu_shared.consumer import EventConsumer, Subscription
 from tidu_shared.db import Database
 from tidu_shared.errors import ProblemError, install_error_handlers
-from tidu_shared.kafka import broker_reachable, ensure_topics, make_producer
+from tidu_shared.kafka import BrokerWatch, make_producer
 from tidu_shared.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
 from tidu_shared.migrations import current_revision, head_revision
 from tidu_shared.outbox import OutboxRelay
@@ -63,7 +62,7 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
         self._dlq_producer: AIOKafkaProducer | None = None
-        self._broker_ok: tuple[float, bool] = (0.0, False)
+        self.watch = BrokerWatch(settings.kafka, [*CORE_TOPICS, dead_letter_topic(spec.name)])
         self.head = head_revision(spec.package, spec.name)
 
     async def _dlq_send(self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]) -> None:
@@ -75,12 +74,10 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        try:
-            await asyncio.wait_for(
-                ensure_topics(s.kafka, [*CORE_TOPICS, dead_letter_topic(self.spec.name)]), timeout=10
-            )
-        except Exception as exc:
-            log.warning("could not ensure topics at start-up (%s); continuing", type(exc).__name__)
+        # Creates the topics when the broker answers; a broker that is down does not stop start-up.
+        await self.watch.start()
+        if not self.watch.up:
+            log.warning("broker unreachable at start-up; relay and consumers wait for it")
         if s.run_relay:
             self.relay = OutboxRelay(
                 self.db,
@@ -90,6 +87,7 @@ class Runtime:
                 poll_interval_s=s.relay_poll_interval_s,
                 max_attempts=s.relay_max_attempts,
                 backoff_max_s=s.relay_backoff_max_s,
+                watch=self.watch,
             )
             await self.relay.start()
         if s.run_consumers:
@@ -102,6 +100,7 @@ class Runtime:
                     dead_letters=self.spec.dead_letters,
                     kafka=s.kafka,
                     producer_send=self._dlq_send,
+                    watch=self.watch,
                 )
                 await c.start()
                 self.consumers.append(c)
@@ -114,15 +113,8 @@ class Runtime:
         if self._dlq_producer is not None:
             with contextlib.suppress(Exception):
                 await self._dlq_producer.stop()
+        await self.watch.stop()
         await self.db.dispose()
-
-    async def broker_ok(self) -> bool:
-        at, ok = self._broker_ok
-        if time.monotonic() - at < 1.0:
-            return ok
-        ok = await broker_reachable(self.settings.kafka, timeout_s=1.5)
-        self._broker_ok = (time.monotonic(), ok)
-        return ok
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -134,7 +126,7 @@ class Runtime:
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
             checks["migrations"] = "unknown"
-        checks["broker"] = "ok" if await self.broker_ok() else "unreachable"
+        checks["broker"] = "ok" if self.watch.up else "unreachable"
         if self.relay is not None:
             with contextlib.suppress(Exception):
                 checks["outbox_backlog"] = await asyncio.wait_for(self.relay.backlog(), 2.0)

@@ -44,8 +44,10 @@ class KafkaSettings(BaseSettings):
     # Idempotent producers: on for Apache Kafka, off for the development broker (tansu) which
     # refuses them with aiokafka. The inbox keeps consumers idempotent either way.
     enable_idempotence: bool = False
-    # Partitions created for each topic at start-up (create_partitions is not used).
-    partitions: int = 3
+    # Partitions created for each topic at start-up (create_partitions is not used). 4 is also
+    # what the development broker gives a topic it creates on first use (after a restart), so
+    # that topics are the same however they came back.
+    partitions: int = 4
     replication_factor: int = 1
     # Consumer group tuning (the dev broker joins a group in about half the session timeout).
     session_timeout_ms: int = 6000

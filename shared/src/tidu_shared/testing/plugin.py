@@ -58,7 +58,6 @@ def kafka_settings(kafka_bootstrap: str) -> KafkaSettings:
         namespace=f"t{uuid.uuid4().hex[:8]}.",
         session_timeout_ms=2000,
         heartbeat_interval_ms=500,
-        partitions=2,
     )
 
 

@@ -80,7 +80,6 @@ def run_stack(
             "KAFKA_NAMESPACE": namespace,
             "KAFKA_SESSION_TIMEOUT_MS": "2000",
             "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-            "KAFKA_PARTITIONS": "2",
         }
     )
     base.update(extra_env or {})

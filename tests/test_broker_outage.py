@@ -1,0 +1,65 @@
+"""The broker stops while the services run: they stay up, /readyz turns not-ready and back, the
+writes made meanwhile wait in the outbox and are delivered once the broker returns. The
+development broker comes back empty (no topics, no offsets): the services recreate topics and
+the inbox keeps re-read events from applying twice."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from tidu_registry.domain.uscc import make_uscc
+from tidu_shared.services_catalog import SERVICES
+from tidu_shared.testing.stack import run_stack
+
+pytestmark = pytest.mark.integration
+
+
+def wait_until(fn: Callable[[], bool], timeout: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if fn():
+            return
+        time.sleep(0.1)
+    raise AssertionError("not reached before the deadline")
+
+
+def register(url: str, headers: dict[str, str], code: str) -> int:
+    body = {"uscc": code, "name": f"断网企业{code[-4:]}", "district_code": "500113", "industry_code": "C3825",
+            "established_on": "2019-05-05"}  # fmt: skip
+    return httpx.post(f"{url}/v1/enterprises", json=body, headers=headers, timeout=10).status_code
+
+
+def test_broker_outage_is_survived_and_the_outbox_delivers_afterwards(
+    dev_broker_handle: Any, test_databases: Any, tmp_path: Any, auth_header: Any
+) -> None:
+    broker = dev_broker_handle
+    urls = {s.name: test_databases.fresh(s.name) for s in SERVICES}
+    admin = auth_header("admin")
+    with run_stack(
+        bootstrap=broker.bootstrap_servers, database_urls=urls, workdir=tmp_path, namespace=f"o{uuid.uuid4().hex[:6]}."
+    ) as stack:
+        reg = stack.url("registry")
+        before = make_uscc()
+        assert register(reg, admin, before) == 201
+        broker.stop()
+        try:
+            during = [make_uscc() for _ in range(5)]
+            assert [register(reg, admin, c) for c in during] == [201] * 5  # writes keep answering
+            wait_until(lambda: httpx.get(f"{reg}/readyz", timeout=5).status_code == 503)
+            checks = httpx.get(f"{reg}/readyz", timeout=5).json()["checks"]
+            assert checks["broker"] == "unreachable"
+            assert checks["database"] == "ok"
+            assert httpx.get(f"{reg}/healthz", timeout=5).status_code == 200
+        finally:
+            broker.start()
+        wait_until(lambda: httpx.get(f"{reg}/readyz", timeout=5).status_code == 200)
+        for svc in ("eligibility", "finance-match", "whistle"):
+            for code in [before, *during]:
+                u = f"{stack.url(svc)}/v1/enterprises/{code}"
+                wait_until(lambda u=u: httpx.get(u, headers=admin, timeout=5).status_code == 200, timeout=60)
+        assert httpx.get(f"{reg}/readyz", timeout=5).json()["checks"]["outbox_backlog"] == 0
