@@ -9,8 +9,8 @@ authorities A, N and Y.
 Decisions:
 
 - input is trimmed (also of full-width spaces, BOM and zero-width spaces), full-width characters are
-  folded to half-width (NFKC) and letters upper-cased; separators *inside* the code are not removed:
-  ``9111 0108…`` is an error (``uscc_charset``), not silently repaired;
+  folded to half-width (NFKC), letters upper-cased and spaces inside the code dropped (codes are often
+  copied from licences printed in groups); other separators such as ``-`` are errors (``uscc_charset``);
 - checks run in a fixed order and the first failing one is reported: length, alphabet, authority,
   digits in positions 2-8 (reported as ``uscc_charset``), check character;
 - the organisation code's own GB 11714 check digit (position 17) is not verified: codes of 个体工商户
@@ -20,6 +20,7 @@ Decisions:
 from __future__ import annotations
 
 import hashlib
+import secrets
 import unicodedata
 
 from stdnum.cn.uscc import calc_check_digit
@@ -33,7 +34,7 @@ LENGTH = 18
 
 _ALPHABET_SET = frozenset(ALPHABET)
 _DIGITS = frozenset("0123456789")
-_STRIP = " \t\r\n\u3000\ufeff\u200b\xa0"
+_DROP = str.maketrans("", "", " \t\r\n\u3000\ufeff\u200b\xa0")
 
 
 class UsccError(DomainValidationError):
@@ -46,9 +47,9 @@ class UsccError(DomainValidationError):
 
 
 def normalise(raw: str) -> str:
-    """Trim, fold full-width characters to half-width and upper-case. Never raises on a string."""
+    """Fold full-width characters to half-width, drop whitespace and upper-case. Never raises."""
     text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
-    return text.strip(_STRIP).upper()
+    return text.translate(_DROP).upper()
 
 
 def check(raw: object, field: str = "uscc") -> tuple[str, Violation | None]:
@@ -83,16 +84,16 @@ def _violation(code: str, field: str) -> Violation | None:
             f"统一社会信用代码应为18位，实际为{len(code)}位",
             f"a USCC has 18 characters, this one has {len(code)}",
         )
-    for position, char in enumerate(code, start=1):
-        if char not in _ALPHABET_SET:
-            hint_zh = "（不使用字母 I、O、S、V、Z）" if char in FORBIDDEN_LETTERS else ""
-            hint_en = " (the letters I, O, S, V and Z are never used)" if char in FORBIDDEN_LETTERS else ""
-            return Violation(
-                field,
-                "uscc_charset",
-                f"统一社会信用代码第{position}位“{char}”不是允许的字符{hint_zh}",
-                f"character {position} of the USCC, {char!r}, is not allowed{hint_en}",
-            )
+    if not _ALPHABET_SET.issuperset(code):
+        position, char = next((i, c) for i, c in enumerate(code, start=1) if c not in _ALPHABET_SET)
+        hint_zh = "（不使用字母 I、O、S、V、Z）" if char in FORBIDDEN_LETTERS else ""
+        hint_en = " (the letters I, O, S, V and Z are never used)" if char in FORBIDDEN_LETTERS else ""
+        return Violation(
+            field,
+            "uscc_charset",
+            f"统一社会信用代码第{position}位“{char}”不是允许的字符{hint_zh}",
+            f"character {position} of the USCC, {char!r}, is not allowed{hint_en}",
+        )
     if code[0] not in AUTHORITIES:
         return Violation(
             field,
@@ -126,19 +127,24 @@ def _organisation_code(body8: str) -> str:
     return body8 + ("X" if digit == 10 else "0" if digit == 11 else str(digit))
 
 
-def make_uscc(seed: int | str, *, authority: str = "9", entity_type: str = "1", region: str = "500113") -> str:
-    """A valid USCC, the same for the same arguments and different for different integer seeds.
+def make_uscc(seed: int | str | None = None, region: str = "500113", authority: str = "9", kind: str = "1") -> str:
+    """A valid USCC for tests, demo data and benchmarks.
 
-    Integer seeds 0 … 99,999,999 map one-to-one onto the organisation code's eight digits; other seeds
-    (strings, larger integers) are hashed into that range. Meant for tests, demo data and benchmarks.
+    Without a seed the organisation code is random (31^8 bodies: a collision among a thousand codes
+    has odds of about one in a million). Integer seeds 0 … 99,999,999 map one-to-one onto the
+    organisation code's eight digits, so ``make_uscc(i)`` for distinct ``i`` gives distinct codes; other
+    seeds (strings, larger integers) are hashed into that range. ``kind`` is the entity type
+    (position 2), ``region`` positions 3-8.
     """
     if authority not in AUTHORITIES:
         raise ValueError(f"authority must be one of 1-9, A, N, Y, not {authority!r}")
-    if len(entity_type) != 1 or not entity_type.isdigit() or len(region) != 6 or not region.isdigit():
-        raise ValueError("entity_type is one digit and region six digits")
-    if isinstance(seed, int) and 0 <= seed < 10**8:
-        number = seed
+    if len(kind) != 1 or not kind.isdigit() or len(region) != 6 or not region.isdigit():
+        raise ValueError("kind (entity type) is one digit and region six digits")
+    if seed is None:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    elif isinstance(seed, int) and 0 <= seed < 10**8:
+        body = f"{seed:08d}"
     else:
-        number = int.from_bytes(hashlib.sha256(str(seed).encode()).digest()[:8], "big") % 10**8
-    first17 = authority + entity_type + region + _organisation_code(f"{number:08d}")
+        body = f"{int.from_bytes(hashlib.sha256(str(seed).encode()).digest()[:8], 'big') % 10**8:08d}"
+    first17 = authority + kind + region + _organisation_code(body)
     return first17 + calc_check_digit(first17)
