@@ -40,7 +40,8 @@ def machine() -> str:
             mem = f"{kb / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError):
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem}, {cpu}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{system}, {os.cpu_count()} cores, {mem}, {cpu}, Python {platform.python_version()}"
 
 
 @dataclass(frozen=True)

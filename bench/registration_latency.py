@@ -91,8 +91,10 @@ def run(n: int = 100) -> list[Figure]:
     finally:
         broker.stop()
     return [
-        Figure(f"registration → 3 projections, median (n={n})", median(lat), "ms", median(floor), "raw produce→consume median"),
-        Figure(f"registration → 3 projections, p95 (n={n})", percentile(lat, 95), "ms", percentile(floor, 95), "raw p95"),
+        Figure(f"registration → 3 projections, median (n={n})", median(lat), "ms", median(floor), "raw median"),
+        Figure(
+            f"registration → 3 projections, p95 (n={n})", percentile(lat, 95), "ms", percentile(floor, 95), "raw p95"
+        ),
     ]
 
 
