@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tidu_registry.domain.uscc import make_uscc
 from tidu_shared.services_catalog import SERVICES
 from tidu_shared.testing.stack import run_stack

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tidu_shared.cli import main as tidu_main
 from tidu_shared.services_catalog import SERVICES
 from tidu_shared.settings import AuthSettings, KafkaSettings

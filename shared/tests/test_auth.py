@@ -6,6 +6,7 @@ import time
 
 import jwt
 import pytest
+
 from tidu_shared.auth import Principal, Role, TokenVerifier, mint_token
 from tidu_shared.errors import ProblemError
 from tidu_shared.settings import AuthSettings, Environment, ServiceSettings

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from pydantic import ValidationError
+
 from tidu_shared.contracts.registry import ENTERPRISE_REGISTERED
 from tidu_shared.events import Envelope, all_event_types, event_type, new_envelope
 from tidu_shared.events.envelope import MalformedEvent

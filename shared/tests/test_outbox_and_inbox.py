@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from tidu_eligibility.models import EnterpriseProfile, dead_letters, inbox, outbox
 from tidu_shared.consumer import EventConsumer, PoisonEvent, Subscription
 from tidu_shared.contracts.registry import ENTERPRISE_REGISTERED
