@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from tidu_shared.service import ServiceSpec, create_service_app
 
 from tidu_finance_match.consumers import SUBSCRIPTIONS
 from tidu_finance_match.models import dead_letters, inbox, metadata, outbox
 from tidu_finance_match.routes import router
 from tidu_finance_match.settings import Settings
+from tidu_shared.service import ServiceSpec, create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidu_finance_match.models import EnterpriseProfile
 from tidu_shared.consumer import Subscription
 from tidu_shared.contracts.registry import ENTERPRISE_REGISTERED, EnterpriseRegistered
 from tidu_shared.events import Envelope
 from tidu_shared.outbox import utcnow
 from tidu_shared.topics import REGISTRY_ENTERPRISES
-
-from tidu_finance_match.models import EnterpriseProfile
 
 
 async def on_enterprise_registered(session: AsyncSession, env: Envelope, data: BaseModel) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Date, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
 from tidu_shared.consumer import dead_letter_table, inbox_table
 from tidu_shared.db import UtcDateTime, new_metadata
 from tidu_shared.outbox import outbox_table

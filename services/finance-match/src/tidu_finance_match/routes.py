@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from tidu_shared.auth import CurrentPrincipal, ensure_may_read_enterprise
-from tidu_shared.db import Database
-from tidu_shared.errors import not_found
 
 from tidu_finance_match.models import EnterpriseProfile
 from tidu_finance_match.schemas import EnterpriseProfileOut
+from tidu_shared.auth import CurrentPrincipal, ensure_may_read_enterprise
+from tidu_shared.db import Database
+from tidu_shared.errors import not_found
 
 router = APIRouter(prefix="/v1", tags=["finance-match"])
 
