@@ -33,6 +33,8 @@ from tidu_shared.db import Database, UtcDateTime
 from tidu_shared.events.envelope import Envelope, MalformedEvent
 from tidu_shared.events.registry import UnknownEventType, event_type
 from tidu_shared.kafka import BrokerWatch, ensure_topics, make_consumer
+from tidu_shared.logs import event_id_var
+from tidu_shared.metrics import Metrics
 from tidu_shared.outbox import BigId, utcnow
 from tidu_shared.settings import KafkaSettings
 from tidu_shared.topics import dead_letter_topic
@@ -102,8 +104,10 @@ class EventConsumer:
         max_handler_attempts: int = 3,
         producer_send: Callable[[str, bytes, bytes | None, list[tuple[str, bytes]]], Awaitable[Any]] | None = None,
         watch: BrokerWatch | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.watch = watch
+        self.metrics = metrics
         self.service = service
         self.sub = subscription
         self.db = db
@@ -168,6 +172,12 @@ class EventConsumer:
                     # bound it, and start over with a new consumer when it does not go through.
                     await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1}), 15)
                     committed[tp] = records[-1].offset + 1
+                    if self.metrics is not None:
+                        high = consumer.highwater(tp)
+                        if high is not None:
+                            self.metrics.consumer_lag.labels(
+                                self.metrics.service, self.group_id, str(tp.partition)
+                            ).set(max(0, high - committed[tp]))
                 if loop.time() >= next_check:
                     next_check = loop.time() + 2.0
                     await self._check_offsets_kept(consumer, committed)
@@ -198,11 +208,19 @@ class EventConsumer:
                 await consumer.seek_to_beginning(tp)
 
     async def _handle_record(self, rec: ConsumerRecord[bytes, bytes]) -> None:
+        token = event_id_var.set(f"{rec.topic}/{rec.partition}/{rec.offset}")
+        try:
+            await self._handle(rec)
+        finally:
+            event_id_var.reset(token)
+
+    async def _handle(self, rec: ConsumerRecord[bytes, bytes]) -> None:
         try:
             env = Envelope.from_bytes(rec.value or b"")
         except MalformedEvent as exc:
             await self._dead_letter(rec, None, f"malformed: {exc}")
             return
+        event_id_var.set(env.id)
         handler = self.sub.handlers.get(env.type)
         if handler is None:
             return  # not an event this service cares about
@@ -242,6 +260,8 @@ class EventConsumer:
             )
             if seen.first() is not None:
                 self.duplicates_total += 1
+                if self.metrics is not None:
+                    self.metrics.events_duplicate.labels(self.metrics.service, self.name).inc()
                 return False
             await handler(s, env, data)
             try:
@@ -254,11 +274,15 @@ class EventConsumer:
                 # Applied concurrently by another replica of this consumer; roll this one back.
                 raise
         self.applied_total += 1
+        if self.metrics is not None:
+            self.metrics.events_applied.labels(self.metrics.service, self.name).inc()
         return True
 
     async def _dead_letter(self, rec: ConsumerRecord[bytes, bytes], env: Envelope | None, error: str) -> None:
         log.error("consumer %s: dead-lettering %s@%s/%s: %s", self.name, rec.topic, rec.partition, rec.offset, error)
         self.dead_lettered_total += 1
+        if self.metrics is not None:
+            self.metrics.dead_lettered.labels(self.metrics.service, self.name).inc()
         async with self.db.transaction() as s:
             await s.execute(
                 self.dead_letters.insert().values(

@@ -137,7 +137,7 @@ class BrokerWatch:
             await self.check()
 
     async def check(self) -> bool:
-        timeout = max(1.0, self.interval_s * 2)
+        timeout = max(3.0, self.interval_s * 4)
         try:
             if self._admin is None:
                 admin = AIOKafkaAdminClient(**{**_common(self.settings), "request_timeout_ms": int(timeout * 1000)})

@@ -7,30 +7,94 @@ record carries it. Consumers set it to the event id they handle.
 from __future__ import annotations
 
 import logging
+import re
+import time
 import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+event_id_var: ContextVar[str] = ContextVar("event_id", default="")
+
+# Never written to logs, whatever a message or an extra field carries (personal data, secrets).
+_REDACT = re.compile(
+    r"(?<![0-9A-Z])(\d{6})(\d{8})(\d{3}[0-9X])(?![0-9A-Z])"  # resident identity numbers
+    r"|(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)"  # mobile phones
+)
 
 
-class RequestIdFilter(logging.Filter):
+def redact(text: str) -> str:
+    def _mask(m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{m.group(1)}********{m.group(3)[-4:]}"
+        return f"{m.group(4)}****{m.group(6)}"
+
+    return _REDACT.sub(_mask, text)
+
+
+def current_trace_id() -> str:
+    try:
+        from opentelemetry import trace
+
+        ctx = trace.get_current_span().get_span_context()
+        return f"{ctx.trace_id:032x}" if ctx.is_valid else ""
+    except Exception:
+        return ""
+
+
+class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        record.event_id = event_id_var.get()
+        record.trace_id = current_trace_id()
         return True
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, service, logger, message, request_id, trace_id,
+    event_id (and the exception, if any). Identity and phone numbers are masked."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        import orjson
+
+        out = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "request_id": getattr(record, "request_id", "-"),
+            "trace_id": getattr(record, "trace_id", ""),
+            "event_id": getattr(record, "event_id", ""),
+        }
+        if record.exc_info:
+            out["exception"] = redact(self.formatException(record.exc_info))
+        return orjson.dumps(out).decode()
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     if any(getattr(h, "_tidu", False) for h in root.handlers):
         return
     handler = logging.StreamHandler()
     handler._tidu = True  # type: ignore[attr-defined]
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter(f"%(asctime)s %(levelname)s {service} [%(request_id)s] %(name)s: %(message)s")
-    )
+    handler.addFilter(ContextFilter())
+    if fmt == "json":
+        formatter: logging.Formatter = JsonFormatter(service)
+        formatter.converter = time.gmtime  # type: ignore[assignment]
+    else:
+        formatter = TextFormatter(f"%(asctime)s %(levelname)s {service} [%(request_id)s] %(name)s: %(message)s")
+    handler.setFormatter(formatter)
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(logging.ERROR)

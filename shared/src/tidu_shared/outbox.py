@@ -48,6 +48,7 @@ from tidu_shared.db import Database, UtcDateTime
 from tidu_shared.events.envelope import CONTENT_TYPE, Envelope, new_envelope
 from tidu_shared.events.registry import event_type
 from tidu_shared.kafka import BrokerWatch, ensure_topics, make_producer
+from tidu_shared.metrics import Metrics
 from tidu_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,25 @@ def emit_envelope(session: AsyncSession, env: Envelope, *, topic: str, key: str 
     return env
 
 
+def kafka_headers(event_type: str, payload: bytes) -> list[tuple[str, bytes]]:
+    """Kafka headers of a published event: content type, type, and the W3C trace context
+    (the CloudEvents ``traceparent`` extension, repeated as a header for Kafka tooling)."""
+    headers = [("content-type", CONTENT_TYPE.encode()), ("ce_type", event_type.encode())]
+    tp = traceparent_of(payload)
+    if tp:
+        headers.append(("traceparent", tp.encode()))
+    return headers
+
+
+def traceparent_of(payload: bytes) -> str | None:
+    i = payload.find(b'"traceparent":"')
+    if i < 0:
+        return None
+    start = i + len(b'"traceparent":"')
+    end = payload.find(b'"', start)
+    return payload[start:end].decode("ascii", "replace") if end > start else None
+
+
 def backoff_delay(attempts: int, cap_s: float) -> float:
     base: float = min(cap_s, 0.25 * (2 ** min(attempts, 16)))
     return base / 2 + random.random() * base / 2
@@ -150,8 +170,10 @@ class OutboxRelay:
         backoff_max_s: float = 30.0,
         producer: AIOKafkaProducer | None = None,
         watch: BrokerWatch | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.watch = watch
+        self.metrics = metrics
         self.db = db
         self.outbox = outbox
         self.kafka = kafka
@@ -239,7 +261,7 @@ class OutboxRelay:
         """One cycle: claim due rows, publish them, record the outcome. Returns rows sent."""
         ob = self.outbox
         due = (
-            select(ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload, ob.c.attempts, ob.c.event_type)
+            select(ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload, ob.c.attempts, ob.c.event_type, ob.c.created_at)
             .where(ob.c.status == PENDING, ob.c.next_attempt_at <= utcnow())
             .order_by(ob.c.id)
             .limit(self.batch_size)
@@ -272,7 +294,7 @@ class OutboxRelay:
                     self.kafka.topic(r.topic),
                     value=r.payload,
                     key=r.message_key.encode(),
-                    headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", r.event_type.encode())],
+                    headers=kafka_headers(r.event_type, r.payload),
                 )
             except _NEVER_SENDABLE as exc:
                 outcome[r.id] = exc
@@ -325,8 +347,17 @@ class OutboxRelay:
             )
             if park:
                 self.parked_total += 1
+                if self.metrics is not None:
+                    self.metrics.outbox_parked.labels(self.metrics.service).inc()
                 log.error("outbox: parked event row %s after %d attempts: %s", r.id, attempts, err)
         self.published_total += len(sent_ids)
+        if self.metrics is not None and sent_ids:
+            m = self.metrics
+            m.outbox_published.labels(m.service).inc(len(sent_ids))
+            for r in rows:
+                if outcome[r.id] is None:
+                    created = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC)
+                    m.outbox_lag.labels(m.service).observe(max(0.0, (now - created).total_seconds()))
         return len(sent_ids)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData, Table, select
 
@@ -26,6 +26,8 @@ from tidu_shared.db import Database
 from tidu_shared.errors import ProblemError, install_error_handlers
 from tidu_shared.kafka import BrokerWatch, make_producer
 from tidu_shared.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
+from tidu_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from tidu_shared.metrics import HttpMetricsMiddleware, Metrics
 from tidu_shared.migrations import current_revision, head_revision
 from tidu_shared.outbox import OutboxRelay
 from tidu_shared.settings import ServiceSettings
@@ -55,7 +57,8 @@ class ServiceSpec:
 class Runtime:
     """What the lifespan built; on ``app.state.runtime``."""
 
-    def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, metrics: Metrics) -> None:
+        self.metrics = metrics
         self.spec = spec
         self.settings = settings
         self.db = Database(settings.database_url, outbox=spec.outbox)
@@ -88,6 +91,7 @@ class Runtime:
                 max_attempts=s.relay_max_attempts,
                 backoff_max_s=s.relay_backoff_max_s,
                 watch=self.watch,
+                metrics=self.metrics,
             )
             await self.relay.start()
         if s.run_consumers:
@@ -101,6 +105,7 @@ class Runtime:
                     kafka=s.kafka,
                     producer_send=self._dlq_send,
                     watch=self.watch,
+                    metrics=self.metrics,
                 )
                 await c.start()
                 self.consumers.append(c)
@@ -136,8 +141,8 @@ class Runtime:
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(spec.name, settings.log_level)
-        rt = Runtime(spec, settings)
+        configure_logging(spec.name, settings.log_level, settings.log_format)
+        rt = Runtime(spec, settings, app.state.metrics)
         app.state.runtime = rt
         app.state.db = rt.db
         app.state.settings = settings
@@ -159,7 +164,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
+    app.state.metrics = Metrics(spec.name)
     install_error_handlers(app)
+    app.add_middleware(HttpMetricsMiddleware, metrics_getter=None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=spec.body_limits)
     app.add_middleware(RequestIdMiddleware)
 
@@ -176,6 +183,17 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             status_code=200 if ready else 503,
             headers={} if ready else {"Retry-After": "2"},
         )
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        rt: Runtime | None = getattr(request.app.state, "runtime", None)
+        m: Metrics = request.app.state.metrics
+        if rt is not None:
+            m.broker_up.labels(spec.name).set(1 if rt.watch.up else 0)
+            if rt.relay is not None:
+                with contextlib.suppress(Exception):
+                    m.outbox_backlog.labels(spec.name).set(await asyncio.wait_for(rt.relay.backlog(), 2.0))
+        return Response(m.render(), media_type=METRICS_CONTENT_TYPE)
 
     for r in spec.routers:
         app.include_router(r)

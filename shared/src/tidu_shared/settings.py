@@ -92,6 +92,9 @@ class ServiceSettings(BaseSettings):
     relay_backoff_max_s: float = 30.0
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # OpenTelemetry: spans are exported over OTLP/HTTP only when an endpoint is set.
+    otlp_endpoint: str | None = None
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -72,6 +72,11 @@ class ProfileChanged(Contract):
     source: str = Field(description="self_declared | operator | import | external")
     changed_by: str
     changed_at: dt.datetime
+    personal_fields_changed: list[str] = Field(
+        default_factory=list,
+        description="personal fields that changed (legal representative, contacts); values never leave the registry",
+    )
+    version: int | None = Field(default=None, description="the profile's version after the change")
 
 
 class IndicatorsReported(Contract):
@@ -85,6 +90,8 @@ class IndicatorsReported(Contract):
     source: str
     reported_by: str
     reported_at: dt.datetime
+    district_code: str | None = None
+    changed_fields: list[str] | None = Field(default=None, description="fields that differ from the previous statement")
 
 
 class Qualification(Contract):
@@ -95,6 +102,7 @@ class Qualification(Contract):
     document_no: str | None = None
     granted_on: dt.date
     expires_on: dt.date | None = None
+    district_code: str | None = None
 
 
 class QualificationGranted(Qualification):
@@ -129,6 +137,9 @@ class PoolChanged(Contract):
     reason_source: str = Field(description="assessment | operator")
     decided_by: str
     changed_at: dt.datetime
+    effective_on: dt.date | None = None
+    assessment_id: str | None = None
+    recommended_tier: str | None = None
 
 
 class CommissionerAssigned(Contract):
@@ -140,6 +151,7 @@ class CommissionerAssigned(Contract):
     commissioner_name: str
     previous_commissioner_id: str | None = None
     assigned_at: dt.datetime
+    reason: str | None = None
 
 
 for _type, _model, _doc in [
