@@ -38,6 +38,7 @@ from tidu_shared.metrics import Metrics
 from tidu_shared.outbox import BigId, utcnow
 from tidu_shared.settings import KafkaSettings
 from tidu_shared.topics import dead_letter_topic
+from tidu_shared.tracing import consuming_span
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,14 @@ class EventConsumer:
         except (ValidationError, UnknownEventType) as exc:
             await self._dead_letter(rec, env, f"contract violation: {exc}")
             return
+        headers = dict(rec.headers or ())
+        tp = headers.get("traceparent", b"").decode("ascii", "replace") or env.extensions.get("traceparent")
+        with consuming_span(env.type, tp, {"messaging.destination.name": rec.topic, "cloudevents.event_id": env.id}):
+            await self._apply_with_retries(rec, env, data, handler)
+
+    async def _apply_with_retries(
+        self, rec: ConsumerRecord[bytes, bytes], env: Envelope, data: BaseModel, handler: Handler
+    ) -> None:
         attempts = 0
         while True:
             try:

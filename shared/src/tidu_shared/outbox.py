@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,7 @@ from tidu_shared.events.registry import event_type
 from tidu_shared.kafka import BrokerWatch, ensure_topics, make_producer
 from tidu_shared.metrics import Metrics
 from tidu_shared.settings import KafkaSettings
+from tidu_shared.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,9 @@ def emit(
     et = event_type(type)
     model = et.validate(data)
     env = new_envelope(source=f"/tidu/{et.producer}", type=type, subject=subject, data=model.model_dump(mode="json"))
+    tp = current_traceparent()
+    if tp:
+        env = replace(env, extensions={**env.extensions, "traceparent": tp})
     return emit_envelope(session, env, topic=topic or et.topic, key=key)
 
 

@@ -32,6 +32,7 @@ from tidu_shared.migrations import current_revision, head_revision
 from tidu_shared.outbox import OutboxRelay
 from tidu_shared.settings import ServiceSettings
 from tidu_shared.topics import CORE_TOPICS, dead_letter_topic
+from tidu_shared.tracing import TracingMiddleware, setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, settings.log_level, settings.log_format)
+        setup_tracing(spec.name, settings.otlp_endpoint)
         rt = Runtime(spec, settings, app.state.metrics)
         app.state.runtime = rt
         app.state.db = rt.db
@@ -168,6 +170,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(HttpMetricsMiddleware, metrics_getter=None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=spec.body_limits)
+    app.add_middleware(TracingMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", tags=["ops"], summary="存活检查 Liveness")
