@@ -71,5 +71,5 @@ def test_unknown_role_is_refused() -> None:
 
 
 def test_production_refuses_the_development_secret() -> None:
-    with pytest.raises(ValueError, match="placeholder"):
+    with pytest.raises(ValueError, match="development secret are refused"):
         ServiceSettings(TIDU_ENVIRONMENT=Environment.production)

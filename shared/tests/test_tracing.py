@@ -38,13 +38,18 @@ async def test_trace_continues_from_registry_request_to_eligibility_consumer(
 ) -> None:
     code = make_uscc()
     async with (
-        app_client_factory("eligibility") as (elig_app, elig),
+        app_client_factory("eligibility") as (_elig_app, elig),
         app_client_factory("registry", run_consumers=False) as (_, reg),
     ):
         r = await reg.post(
             "/v1/enterprises",
-            json={"uscc": code, "name": "追踪企业", "district_code": "500113", "industry_code": "C3825",
-                  "established_on": "2019-01-01"},  # fmt: skip
+            json={
+                "uscc": code,
+                "name": "追踪企业",
+                "district_code": "500113",
+                "industry_code": "C3825",
+                "established_on": "2019-01-01",
+            },
             headers={**auth_header("admin"), "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"},
         )
         assert r.status_code == 201

@@ -66,10 +66,24 @@ def _unauthenticated(detail: str, detail_en: str) -> ProblemError:
 
 
 class TokenVerifier:
-    def __init__(self, settings: AuthSettings) -> None:
+    """Verifies bearer tokens. RS256 tokens are checked against the JWKS (keys cached, and
+    fetched again when a token names an unknown ``kid``: key rotation); HS256 tokens against the
+    shared secret, and never in production."""
+
+    def __init__(self, settings: AuthSettings, *, production: bool = False) -> None:
         self.settings = settings
+        self.allow_hs256 = not production and "HS256" in settings.algorithms
         self._jwks: jwt.PyJWKClient | None = (
-            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300) if settings.jwks_url else None
+            jwt.PyJWKClient(
+                settings.jwks_url,
+                cache_keys=False,
+                cache_jwk_set=True,
+                lifespan=settings.jwks_cache_seconds,
+                timeout=5,
+                cooldown_duration=settings.jwks_refresh_cooldown_seconds,
+            )
+            if settings.jwks_url
+            else None
         )
 
     def verify(self, token: str) -> Principal:
@@ -80,7 +94,7 @@ class TokenVerifier:
             if self._jwks is not None and alg == "RS256":
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
                 algorithms = ["RS256"]
-            elif alg in s.algorithms and alg == "HS256":
+            elif alg == "HS256" and self.allow_hs256:
                 key, algorithms = s.jwt_secret, ["HS256"]
             else:
                 raise _unauthenticated("令牌签名算法不被接受", f"token algorithm {alg!r} not accepted")

@@ -30,7 +30,8 @@ from tidu_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from tidu_shared.metrics import HttpMetricsMiddleware, Metrics
 from tidu_shared.migrations import current_revision, head_revision
 from tidu_shared.outbox import OutboxRelay
-from tidu_shared.settings import ServiceSettings
+from tidu_shared.ratelimit import WriteRateLimitMiddleware
+from tidu_shared.settings import Environment, ServiceSettings
 from tidu_shared.topics import CORE_TOPICS, dead_letter_topic
 from tidu_shared.tracing import TracingMiddleware, setup_tracing
 
@@ -148,7 +149,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         app.state.runtime = rt
         app.state.db = rt.db
         app.state.settings = settings
-        app.state.token_verifier = TokenVerifier(settings.auth)
+        app.state.token_verifier = TokenVerifier(
+            settings.auth, production=settings.environment == Environment.production
+        )
         await rt.start()
         try:
             if spec.extra_lifespan is not None:
@@ -168,6 +171,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     )
     app.state.metrics = Metrics(spec.name)
     install_error_handlers(app)
+    app.add_middleware(WriteRateLimitMiddleware, rate=settings.write_rate_per_s, burst=settings.write_burst)
     app.add_middleware(HttpMetricsMiddleware, metrics_getter=None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=spec.body_limits)
     app.add_middleware(TracingMiddleware)

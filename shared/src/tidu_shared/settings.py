@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "tidu-development-secret-change-me-0123456789"
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "tidu"}
 
 
 class Environment(StrEnum):
@@ -66,10 +67,14 @@ class AuthSettings(BaseSettings):
 
     jwt_secret: str = Field(default=DEV_JWT_SECRET, repr=False)
     jwks_url: str | None = None
+    jwks_cache_seconds: int = 300
+    # An unknown key id refetches the key set (rotation), at most once per cooldown.
+    jwks_refresh_cooldown_seconds: float = 30.0
     issuer: str = "tidu-dev"
     audience: str = "tidu"
     algorithms: list[str] = ["HS256"]
-    leeway_seconds: int = 30
+    # Allowed clock skew for exp / nbf / iat, bounded.
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
 
 
 class ServiceSettings(BaseSettings):
@@ -91,6 +96,9 @@ class ServiceSettings(BaseSettings):
     relay_max_attempts: int = 20
     relay_backoff_max_s: float = 30.0
     max_body_bytes: int = 1_048_576
+    # Writes (POST/PUT/PATCH/DELETE) per principal: a token bucket per process.
+    write_rate_per_s: float = 20.0
+    write_burst: int = 60
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     # OpenTelemetry: spans are exported over OTLP/HTTP only when an endpoint is set.
@@ -102,11 +110,11 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> ServiceSettings:
         if self.environment == Environment.production:
-            if self.auth.jwks_url is None and self.auth.jwt_secret == DEV_JWT_SECRET:
+            if self.auth.jwks_url is None:
                 raise ValueError(
-                    "TIDU_AUTH_JWT_SECRET is the development placeholder; set TIDU_AUTH_JWKS_URL "
-                    "(RS256) or a real secret in production"
+                    "production verifies RS256 tokens against an identity provider: set TIDU_AUTH_JWKS_URL "
+                    "(HS256 and the development secret are refused in production)"
                 )
-            if "HS256" in self.auth.algorithms and self.auth.jwks_url:
-                raise ValueError("HS256 tokens are refused in production when a JWKS URL is configured")
+            if self.kafka.sasl_password in PLACEHOLDER_SECRETS:
+                raise ValueError("KAFKA_SASL_PASSWORD is a placeholder; set the real secret")
         return self

@@ -1,6 +1,19 @@
 """Events produced by the finance-match service, on ``tidu.finance.demands`` keyed by demand id.
-The workflow events are added here by the finance-match service; ``financing.failed`` is the
-融资难 path the whistle service consumes."""
+
+- ``demand.submitted``   an enterprise (or an operator on its behalf) stated a financing demand;
+  the match outcome in summary.
+- ``demand.pushed``      a matched product's institution was sent the demand (a case opened). Sent
+  only with the enterprise's consent to share its data with matched institutions, so it carries
+  the enterprise's name and codes. An institution's system filters on ``institution_code``.
+- ``case.<fact>``        one step of a case (demand × product) of the institution workflow:
+  viewed, accepted, declined, credit_granted, disbursed, withdrawn.
+- ``case.reminder_due`` / ``case.response_overdue``  the first-response deadline (in working days)
+  is near / has lapsed (escalated to the financial office, 金融办).
+- ``demand.withdrawn`` / ``demand.financed``  the demand closed.
+- ``financing.failed``   the 融资难 path the whistle service consumes (raised once per demand).
+
+Money in 万元 as decimal strings; rates in percent a year; times ISO 8601 with an offset.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +26,23 @@ from tidu_shared.contracts.base import Contract
 from tidu_shared.events.registry import register
 from tidu_shared.topics import FINANCE_DEMANDS
 
+SOURCE = "/tidu/finance"
+
 FINANCING_FAILED = "tidu.finance.financing.failed.v1"
+DEMAND_SUBMITTED = "tidu.finance.demand.submitted.v1"
+DEMAND_PUSHED = "tidu.finance.demand.pushed.v1"
+DEMAND_WITHDRAWN = "tidu.finance.demand.withdrawn.v1"
+DEMAND_FINANCED = "tidu.finance.demand.financed.v1"
+CASE_REMINDER_DUE = "tidu.finance.case.reminder_due.v1"
+CASE_RESPONSE_OVERDUE = "tidu.finance.case.response_overdue.v1"
+
+# The past tense of every workflow action an institution or the enterprise takes on a case.
+CASE_FACTS: tuple[str, ...] = ("viewed", "accepted", "declined", "credit_granted", "disbursed", "withdrawn")
+
+
+def case_event_type(fact: str) -> str:
+    """``"declined"`` → ``tidu.finance.case.declined.v1``."""
+    return f"tidu.finance.case.{fact}.v1"
 
 
 class FinancingFailed(Contract):
@@ -33,10 +62,156 @@ class FinancingFailed(Contract):
     failed_at: dt.datetime
 
 
+class DemandSubmitted(Contract):
+    demand_id: str
+    uscc: str
+    district_code: str
+    amount: Decimal = Field(description="万元 requested")
+    term_months: Decimal | None = None
+    purpose: str
+    urgency: str = Field(description="low | normal | high | urgent")
+    match_status: str = Field(description="matched | needs_data | not_matched")
+    matched_products: list[str] = Field(default_factory=list, description="ranked, best first")
+    needs_data_products: list[str] = Field(default_factory=list)
+    shared_with_institutions: bool = Field(description="the enterprise consented to share with matched institutions")
+    submitted_by: str
+    submitted_at: dt.datetime
+
+
+class DemandPushed(Contract):
+    """A case opened: the demand was sent to the institution of a matched product."""
+
+    case_id: str
+    demand_id: str
+    product_code: str
+    product_name: str
+    institution_code: str
+    uscc: str
+    enterprise_name: str
+    district_code: str
+    industry_code: str | None = None
+    amount: Decimal = Field(description="万元 requested")
+    term_months: Decimal | None = None
+    purpose: str
+    urgency: str
+    collateral_offered: list[str] = Field(default_factory=list)
+    score: float = Field(description="ranking score in [0, 1]")
+    reasons: list[str] = Field(default_factory=list, description="中文: why the product matches, one per gate")
+    consent_id: str | None = None
+    pushed_at: dt.datetime
+    first_response_due_at: dt.datetime
+    calendar_fallback: bool = False
+
+
+class CaseTransition(Contract):
+    """One step of a case (the same shape for every action)."""
+
+    case_id: str
+    demand_id: str
+    product_code: str
+    institution_code: str
+    uscc: str
+    district_code: str
+    action: str = Field(description="view | accept | decline | grant_credit | disburse | withdraw")
+    from_state: str
+    to_state: str
+    version: int = Field(description="the case version this step produced")
+    actor_role: str
+    actor_id: str
+    at: dt.datetime
+    decline_reason: str | None = Field(default=None, description="credit | collateral | documents | policy | other")
+    note: str | None = None
+    granted_amount: Decimal | None = Field(default=None, description="万元")
+    rate_pct: Decimal | None = None
+    term_months: Decimal | None = None
+    granted_on: dt.date | None = None
+    disbursed_amount: Decimal | None = Field(default=None, description="万元")
+    disbursed_on: dt.date | None = None
+    decision_seconds: float | None = Field(default=None, description="pushed → first accept/decline")
+
+
+class CaseDeadline(Contract):
+    """A case's first-response deadline: a reminder (due day) or the lapse (escalation)."""
+
+    case_id: str
+    demand_id: str
+    product_code: str
+    institution_code: str
+    uscc: str
+    district_code: str
+    kind: str = Field(description="reminder | escalation")
+    pushed_at: dt.datetime
+    working_days: int
+    due_at: dt.datetime
+    escalate_to: str | None = Field(default=None, description="the department told of a lapse (金融办)")
+    calendar_fallback: bool = False
+    at: dt.datetime
+
+
+class DemandClosed(Contract):
+    demand_id: str
+    uscc: str
+    district_code: str
+    status: str = Field(description="withdrawn | financed")
+    reason: str | None = None
+    cases_withdrawn: list[str] = Field(default_factory=list, description="case ids withdrawn with the demand")
+    at: dt.datetime
+
+
 register(
     FINANCING_FAILED,
     topic=FINANCE_DEMANDS,
     model=FinancingFailed,
     producer="finance",
     description="A financing demand failed (融资难): raise a financing issue.",
+)
+register(
+    DEMAND_SUBMITTED,
+    topic=FINANCE_DEMANDS,
+    model=DemandSubmitted,
+    producer="finance",
+    description="A financing demand was stated and matched (融资需求提交).",
+)
+register(
+    DEMAND_PUSHED,
+    topic=FINANCE_DEMANDS,
+    model=DemandPushed,
+    producer="finance",
+    description="A matched product's institution was sent the demand (推送至金融机构).",
+)
+register(
+    DEMAND_WITHDRAWN,
+    topic=FINANCE_DEMANDS,
+    model=DemandClosed,
+    producer="finance",
+    description="The enterprise withdrew its demand (企业撤回需求).",
+)
+register(
+    DEMAND_FINANCED,
+    topic=FINANCE_DEMANDS,
+    model=DemandClosed,
+    producer="finance",
+    description="Money was disbursed for the demand (已放款).",
+)
+for _fact in CASE_FACTS:
+    register(
+        case_event_type(_fact),
+        topic=FINANCE_DEMANDS,
+        model=CaseTransition,
+        producer="finance",
+        description=f"A case was {_fact.replace('_', ' ')} (机构对接流程).",
+    )
+register(
+    CASE_REMINDER_DUE,
+    topic=FINANCE_DEMANDS,
+    model=CaseDeadline,
+    producer="finance",
+    description="An institution's first-response deadline is today (首次响应提醒).",
+)
+register(
+    CASE_RESPONSE_OVERDUE,
+    topic=FINANCE_DEMANDS,
+    model=CaseDeadline,
+    producer="finance",
+    description="An institution let the first-response deadline lapse; escalated (超时升级).",
 )
