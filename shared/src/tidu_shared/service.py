@@ -202,6 +202,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                     m.outbox_backlog.labels(spec.name).set(await asyncio.wait_for(rt.relay.backlog(), 2.0))
         return Response(m.render(), media_type=METRICS_CONTENT_TYPE)
 
+    @app.get("/asyncapi.json", tags=["ops"], summary="AsyncAPI 3 document of the platform's events")
+    async def asyncapi() -> JSONResponse:
+        from tidu_shared.asyncapi import build
+
+        return JSONResponse(build())
+
     for r in spec.routers:
         app.include_router(r)
     app.include_router(_dead_letter_router(spec))
