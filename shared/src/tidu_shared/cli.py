@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from tidu_shared.auth import Role, mint_token
 from tidu_shared.services_catalog import SERVICES, service
@@ -76,6 +77,41 @@ def _cmd_broker(_: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(_: argparse.Namespace) -> int:
+    from tidu_shared.cli_ops import status
+
+    return status()
+
+
+def _cmd_dead_letters(a: argparse.Namespace) -> int:
+    from tidu_shared.cli_ops import dead_letters
+
+    return dead_letters(a.service, a.replay)
+
+
+def _cmd_import(a: argparse.Namespace) -> int:
+    from tidu_shared.cli_ops import import_file
+
+    return import_file(a.file)
+
+
+def _cmd_export(a: argparse.Namespace) -> int:
+    from tidu_shared.cli_ops import export
+
+    return export(a.kind, a.format, a.out)
+
+
+def _cmd_batch(a: argparse.Namespace) -> int:
+    from tidu_shared.cli_ops import batch
+
+    body = {"ruleset": a.ruleset, "tier": a.tier, "as_of": a.as_of, "scope": {}}
+    if a.district:
+        body["scope"]["district"] = a.district
+    if a.industry_prefix:
+        body["scope"]["industry_prefix"] = a.industry_prefix
+    return batch({k: v for k, v in body.items() if v not in (None, {})})
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tidu", description="Tidu platform command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -96,6 +132,26 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--no-demo", action="store_true")
     d.set_defaults(fn=_cmd_dev)
     sub.add_parser("broker", help="run the development broker").set_defaults(fn=_cmd_broker)
+    sub.add_parser("status", help="readiness of every service at a glance").set_defaults(fn=_cmd_status)
+    dl = sub.add_parser("dead-letters", help="list (or replay) a service's dead-lettered events")
+    dl.add_argument("service")
+    dl.add_argument("--replay", type=int, metavar="ID")
+    dl.set_defaults(fn=_cmd_dead_letters)
+    im = sub.add_parser("import", help="import enterprises / indicators from CSV or XLSX into the registry")
+    im.add_argument("file", type=Path)
+    im.set_defaults(fn=_cmd_import)
+    ex = sub.add_parser("export", help="export enterprises or indicators from the registry")
+    ex.add_argument("kind", choices=["enterprises", "indicators"])
+    ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    ex.add_argument("--out", type=Path, required=True)
+    ex.set_defaults(fn=_cmd_export)
+    b = sub.add_parser("batch", help="run a batch re-assessment and follow its progress")
+    b.add_argument("--ruleset")
+    b.add_argument("--tier")
+    b.add_argument("--district")
+    b.add_argument("--industry-prefix")
+    b.add_argument("--as-of")
+    b.set_defaults(fn=_cmd_batch)
     a = p.parse_args(argv)
     return int(a.fn(a))
 
