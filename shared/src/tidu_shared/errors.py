@@ -14,7 +14,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -170,8 +171,24 @@ def install_error_handlers(app: FastAPI) -> None:
             ProblemError(exc.status_code, code, title, detail, str(exc.detail), headers=dict(exc.headers or {})),
         )
 
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("integrity error: %s", type(getattr(exc, "orig", exc)).__name__)
+        return problem_response(
+            request,
+            ProblemError(
+                409,
+                "conflict",
+                "数据冲突",
+                "该记录与已有数据冲突（可能已被并发修改），请刷新后重试",
+                "The record conflicts with stored data (possibly a concurrent change); reload and retry",
+            ),
+        )
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(ConnectionError)
     async def _db_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return problem_response(
