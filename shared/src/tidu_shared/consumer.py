@@ -167,8 +167,7 @@ class EventConsumer:
                 if consumer.assignment():
                     self.assigned.set()
                 for tp, records in batches.items():
-                    for rec in records:
-                        await self._handle_record(rec)
+                    await self._handle_records(records)
                     # aiokafka retries some commit errors forever (a topic the broker lost):
                     # bound it, and start over with a new consumer when it does not go through.
                     await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1}), 15)
@@ -207,6 +206,75 @@ class EventConsumer:
                 )
                 committed.pop(tp)
                 await consumer.seek_to_beginning(tp)
+
+    async def _handle_records(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """A partition's batch in one transaction (one commit for many events); if anything in
+        it fails, the batch is rolled back and each record is handled on its own (retries,
+        dead letters) — so a poison message costs speed, never correctness."""
+        if len(records) > 1:
+            try:
+                if await self._apply_batch(records):
+                    return
+            except Exception as exc:
+                log.info("consumer %s: batch of %d fell back to one by one (%s)", self.name, len(records), exc)
+        for rec in records:
+            await self._handle_record(rec)
+
+    async def _apply_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        """True when the whole batch was applied; False (nothing done) when a record needs the
+        careful path (malformed, contract violation)."""
+        items: list[tuple[Envelope, BaseModel, Handler]] = []
+        for rec in records:
+            try:
+                env = Envelope.from_bytes(rec.value or b"")
+            except MalformedEvent:
+                return False
+            handler = self.sub.handlers.get(env.type)
+            if handler is None:
+                continue
+            try:
+                data = event_type(env.type).validate(env.data)
+            except (ValidationError, UnknownEventType):
+                return False
+            items.append((env, data, handler))
+        if not items:
+            return True
+        applied = 0
+        async with self.db.transaction() as s:
+            ids = [env.id for env, _, _ in items]
+            seen = set(
+                (
+                    await s.execute(
+                        select(self.inbox.c.event_id).where(
+                            self.inbox.c.consumer == self.name, self.inbox.c.event_id.in_(ids)
+                        )
+                    )
+                ).scalars()
+            )
+            rows = []
+            now = utcnow()
+            for env, data, handler in items:
+                if env.id in seen:
+                    continue
+                seen.add(env.id)
+                token = event_id_var.set(env.id)
+                try:
+                    await handler(s, env, data)
+                finally:
+                    event_id_var.reset(token)
+                rows.append({"consumer": self.name, "event_id": env.id, "event_type": env.type, "processed_at": now})
+            if rows:
+                await s.execute(self.inbox.insert(), rows)
+            applied = len(rows)
+        dups = len(items) - applied
+        self.applied_total += applied
+        self.duplicates_total += dups
+        if self.metrics is not None:
+            if applied:
+                self.metrics.events_applied.labels(self.metrics.service, self.name).inc(applied)
+            if dups:
+                self.metrics.events_duplicate.labels(self.metrics.service, self.name).inc(dups)
+        return True
 
     async def _handle_record(self, rec: ConsumerRecord[bytes, bytes]) -> None:
         token = event_id_var.set(f"{rec.topic}/{rec.partition}/{rec.offset}")

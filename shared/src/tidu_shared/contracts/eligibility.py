@@ -33,6 +33,10 @@ class AssessmentCompleted(Contract):
     missing: list[str] = Field(default_factory=list)
     next_tier: str | None = None
     assessed_at: dt.datetime
+    trigger: str | None = Field(
+        default=None, description="event (a registry event re-assessed the enterprise) | batch (a batch run)"
+    )
+    batch_run_id: str | None = Field(default=None, description="the batch run, when trigger is batch")
 
 
 class CandidateRecommended(Contract):
@@ -48,6 +52,7 @@ class CandidateRecommended(Contract):
     as_of: dt.date
     reason: str
     recommended_at: dt.datetime
+    score: Decimal | None = Field(default=None, description="the score, where the rule set scores")
 
 
 register(
