@@ -202,3 +202,126 @@ register(
     producer="whistle",
     description="The enterprise's service commissioner was notified of one of its issues.",
 )
+
+
+# -- one example per type (AsyncAPI document, contract tests) --------------------------------
+
+_ISSUE_ID = "0b27416b-bbd9-497a-9eb3-679274bdcd9f"
+_DEADLINES = {
+    "dispatch": None,
+    "check_in": {
+        "start": "2025-09-26T10:00:00+08:00",
+        "working_days": 1,
+        "due_date": "2025-09-28",
+        "due": "2025-09-28T23:59:59+08:00",
+        "calendar_fallback": False,
+        "fallback_years": [],
+    },
+    "resolution": {
+        "start": "2025-09-26T10:00:00+08:00",
+        "working_days": 20,
+        "due_date": "2025-10-30",
+        "due": "2025-10-30T23:59:59+08:00",
+        "calendar_fallback": False,
+        "fallback_years": [],
+    },
+    "calendar_fallback": False,
+}
+_SNAPSHOT = {
+    "id": _ISSUE_ID,
+    "uscc": "91500113MA5U7LXX3F",
+    "district": "500113",
+    "category": "land",
+    "title": "厂房扩建用地指标",
+    "description": "扩建二期厂房需新增工业用地 30 亩，请协调用地指标。",
+    "urgency": "normal",
+    "state": "routed",
+    "version": 2,
+    "lead_department": "500113-ghzy",
+    "co_departments": ["500113-jxw", "500113-yq"],
+    "deadlines": _DEADLINES,
+    "submitted_at": "2025-09-26T10:00:00+08:00",
+    "updated_at": "2025-09-26T10:00:00+08:00",
+    "escalation_level": 0,
+    "reopen_count": 0,
+    "rating": None,
+    "flagged_for_review": False,
+    "source": "enterprise",
+}
+_DEPARTMENTS = ["500113-ghzy", "500113-jxw", "500113-yq"]
+_ACTIONS = {
+    "submitted": "submit",
+    "routed": "route",
+    "sent_to_triage": "send_to_triage",
+    "checked_in": "check_in",
+    "started": "start",
+    "extension_requested": "request_extension",
+    "extension_approved": "approve_extension",
+    "extension_refused": "refuse_extension",
+    "resolved": "resolve",
+    "returned": "return",
+    "transferred": "transfer",
+    "escalated": "escalate",
+    "confirmed": "confirm",
+    "auto_closed": "auto_close",
+    "rated": "rate",
+    "reopened": "reopen",
+    "withdrawn": "withdraw",
+    "commented": "comment",
+}
+
+
+def _transition_example(fact: str) -> dict[str, object]:
+    return {
+        "issue": _SNAPSHOT,
+        "entry": {
+            "issue_id": _ISSUE_ID,
+            "seq": 2,
+            "action": _ACTIONS[fact],
+            "event": fact,
+            "from_state": "submitted",
+            "to_state": "routed",
+            "at": "2025-09-26T10:00:00+08:00",
+            "actor": {"role": "system", "id": "whistle-router", "department": None},
+            "note": None,
+            "previous_lead": None,
+            "lead_department": "500113-ghzy",
+            "co_departments": ["500113-jxw", "500113-yq"],
+            "deadlines": _DEADLINES,
+            "working_days": None,
+            "rating": None,
+            "flagged_for_review": False,
+        },
+        "departments": _DEPARTMENTS,
+    }
+
+
+def _timer_example(kind: str) -> dict[str, object]:
+    return {
+        "issue": _SNAPSHOT,
+        "timer": {
+            "key": f"{_ISSUE_ID}/check_in/{kind}/2025-09-26T10:00:00+08:00/2025-09-28",
+            "kind": kind,
+            "clock": "check_in",
+            "deadline": _DEADLINES["check_in"],
+            "escalate_to": "500000-ghzy" if kind == "breach" else None,
+            "holder": "500113-ghzy",
+        },
+        "at": "2025-09-28T09:00:00+08:00" if kind == "reminder" else "2025-09-29T00:05:00+08:00",
+        "departments": _DEPARTMENTS,
+    }
+
+
+EXAMPLES: dict[str, dict[str, object]] = {
+    **{issue_event_type(fact): _transition_example(fact) for fact in TRANSITION_FACTS},
+    REMINDER_DUE: _timer_example("reminder"),
+    SLA_BREACHED: _timer_example("breach"),
+    COMMISSIONER_NOTIFIED: {
+        "issue": _SNAPSHOT,
+        "commissioner_id": "commissioner-1",
+        "commissioner_name": "王专员",
+        "reason": "routed",
+        "at": "2025-09-26T10:00:00+08:00",
+    },
+}
+"""One example per whistle event type (merge into ``tidu_shared.contracts.examples.EXAMPLES``)."""
