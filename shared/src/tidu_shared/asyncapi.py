@@ -83,7 +83,8 @@ def build() -> dict[str, Any]:
         if et.type in EXAMPLES:
             msg["examples"] = [{"name": "example", "payload": {"type": et.type, "data": EXAMPLES[et.type]}}]
         messages[mid] = msg
-        for topic in [et.topic, *([dept] if et.producer == "whistle" and et.topic != dept else [])]:
+        on_department_topics = et.producer == "whistle" and not et.type.endswith(".commissioner_notified.v1")
+        for topic in [et.topic, *([dept] if on_department_topics else [])]:
             cid = _channel_id(topic)
             channels[cid]["messages"][mid] = {"$ref": f"#/components/messages/{mid}"}
     for cid, ch in channels.items():

@@ -170,6 +170,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.metrics = Metrics(spec.name)
+    app.state.spec = spec
     install_error_handlers(app)
     app.add_middleware(WriteRateLimitMiddleware, rate=settings.write_rate_per_s, burst=settings.write_burst)
     app.add_middleware(HttpMetricsMiddleware, metrics_getter=None)

@@ -151,3 +151,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "failed_at": T,
     },
 }
+
+
+def _merge_producer_examples() -> None:
+    """Producers may keep their examples beside their contracts (``EXAMPLES`` in the module)."""
+    from tidu_shared.contracts import eligibility, finance, registry, whistle
+
+    for module in (registry, eligibility, finance, whistle):
+        for type_, example in getattr(module, "EXAMPLES", {}).items():
+            EXAMPLES.setdefault(type_, example)
+
+
+_merge_producer_examples()
