@@ -1,0 +1,115 @@
+"""Registry ``GET /v1/enterprises/{uscc}`` under load (wrk, 2 threads, 32 connections, 10 s,
+rotating over the seeded enterprises) beside the floor measured in the same run: a bare
+FastAPI JSON endpoint with the same uvicorn settings (one process, no access log).
+
+Needs ``wrk`` (Debian package ``wrk``; ``make bench`` installs it when missing and apt is usable).
+
+    .venv/bin/python -m bench.http_load_bench
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import Figure, print_table
+from tidu_registry.domain.uscc import make_uscc
+from tidu_shared.cli import dev_tokens
+from tidu_shared.devbroker import DevBroker, die_with_parent, free_port
+from tidu_shared.devrun import wait_ready
+from tidu_shared.migrations import upgrade
+
+SEED = 200
+
+
+def uvicorn(target: str, port: int, env: dict[str, str], log: Path, factory: bool) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    if factory:
+        cmd.append("--factory")
+    return subprocess.Popen(cmd, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+
+
+def wrk(url: str, headers: dict[str, str], paths: list[str], seconds: int = 10) -> float:
+    script = Path(tempfile.mkdtemp()) / "rotate.lua"
+    lua_paths = ", ".join(f'"{p}"' for p in paths)
+    script.write_text(
+        f"local paths = {{{lua_paths}}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n",
+        encoding="utf-8",
+    )
+    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", str(script)]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses:\n{out}")
+    assert m, out
+    return float(m.group(1))
+
+
+def run() -> list[Figure]:
+    if shutil.which("wrk") is None:
+        print("wrk not found: apt-get install wrk", file=sys.stderr)
+        return []
+    work = Path(tempfile.mkdtemp(prefix="tidu-http-"))
+    broker = DevBroker(log_path=work / "broker.log").start()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        db_url = f"sqlite+aiosqlite:///{work}/registry.db"
+        upgrade("tidu_registry", "registry", db_url)
+        env = dict(
+            os.environ,
+            TIDU_ENVIRONMENT="test",
+            KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers,
+            TIDU_REGISTRY_DATABASE_URL=db_url,
+            TIDU_REGISTRY_LOG_LEVEL="WARNING",
+        )
+        reg_port, bare_port = free_port(), free_port()
+        procs.append(uvicorn("tidu_registry.app:create_app", reg_port, env, work / "registry.log", factory=True))
+        procs.append(uvicorn("bench.bare_app:app", bare_port, env, work / "bare.log", factory=False))
+        wait_ready(f"http://127.0.0.1:{reg_port}", proc=procs[0])
+        token = dev_tokens()["admin"]
+        headers = {"Authorization": f"Bearer {token}"}
+        codes = [make_uscc(seed=i) for i in range(SEED)]
+        with httpx.Client(base_url=f"http://127.0.0.1:{reg_port}", headers=headers, timeout=10) as c:
+            for code in codes:
+                r = c.post(
+                    "/v1/enterprises",
+                    json={
+                        "uscc": code,
+                        "name": "压测企业",
+                        "district_code": "500113",
+                        "industry_code": "C3825",
+                        "established_on": "2018-01-01",
+                    },
+                )
+                assert r.status_code in (201, 409), r.text
+        for _ in range(50):
+            try:
+                if httpx.get(f"http://127.0.0.1:{bare_port}/v1/enterprises/x", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        paths = [f"/v1/enterprises/{c}" for c in codes]
+        floor = wrk(f"http://127.0.0.1:{bare_port}", headers, paths)
+        value = wrk(f"http://127.0.0.1:{reg_port}", headers, paths)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=10)
+        broker.stop()
+    return [Figure("registry GET /v1/enterprises/{uscc} under wrk", value, "req/s", floor, "bare FastAPI endpoint")]
+
+
+if __name__ == "__main__":
+    print_table(run())
