@@ -73,6 +73,8 @@ def run() -> list[Figure]:
             KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers,
             TIDU_REGISTRY_DATABASE_URL=db_url,
             TIDU_REGISTRY_LOG_LEVEL="WARNING",
+            TIDU_REGISTRY_WRITE_RATE_PER_S="100000",
+            TIDU_REGISTRY_WRITE_BURST="100000",
         )
         reg_port, bare_port = free_port(), free_port()
         procs.append(uvicorn("tidu_registry.app:create_app", reg_port, env, work / "registry.log", factory=True))
