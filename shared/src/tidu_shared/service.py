@@ -33,7 +33,7 @@ from tidu_shared.outbox import OutboxRelay
 from tidu_shared.ratelimit import WriteRateLimitMiddleware
 from tidu_shared.settings import Environment, ServiceSettings
 from tidu_shared.topics import CORE_TOPICS, dead_letter_topic
-from tidu_shared.tracing import TracingMiddleware, setup_tracing
+from tidu_shared.tracing import setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         version=spec.version,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        # FastAPI's own OpenTelemetry server spans (continuing an incoming traceparent); our
+        # metrics are Prometheus (tidu_shared.metrics) and our logs JSON (tidu_shared.logs).
+        telemetry={"tracing": True, "metrics": False, "logs": False},
     )
     app.state.metrics = Metrics(spec.name)
     app.state.spec = spec
@@ -175,7 +178,6 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(WriteRateLimitMiddleware, rate=settings.write_rate_per_s, burst=settings.write_burst)
     app.add_middleware(HttpMetricsMiddleware, metrics_getter=None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=spec.body_limits)
-    app.add_middleware(TracingMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", tags=["ops"], summary="存活检查 Liveness")

@@ -1,6 +1,7 @@
 """OpenTelemetry traces across HTTP and Kafka.
 
-A request's span context travels with every event it emits: ``emit`` stores the W3C
+HTTP server spans come from FastAPI's native telemetry (it continues an incoming
+``traceparent``). A request's span context travels with every event it emits: ``emit`` stores the W3C
 ``traceparent`` in the CloudEvents envelope (the distributed-tracing extension), the relay copies
 it into the Kafka headers, and consumers continue the trace in their handling span — so one
 trace spans registry → eligibility → finance-match / whistle. Spans are exported over OTLP/HTTP
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,8 +22,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import SpanKind, Status, StatusCode
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry.trace import SpanKind
 
 _lock = threading.Lock()
 _configured = False
@@ -66,40 +65,3 @@ def consuming_span(event_type: str, traceparent: str | None, attributes: dict[st
         f"consume {event_type}", context=context_from(traceparent), kind=SpanKind.CONSUMER, attributes=attributes
     ):
         yield
-
-
-class TracingMiddleware:
-    """A server span per HTTP request, continuing an incoming ``traceparent``."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
-        ctx = propagate.extract(headers)
-        method = scope.get("method", "")
-        start = time.time_ns()
-        with tracer.start_as_current_span(
-            f"{method} {scope.get('path', '')}", context=ctx, kind=SpanKind.SERVER, start_time=start
-        ) as span:
-            status = 500
-
-            async def _send(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = int(message["status"])
-                await send(message)
-
-            try:
-                await self.app(scope, receive, _send)
-            finally:
-                route = getattr(scope.get("route"), "path", None)
-                if route:
-                    span.update_name(f"{method} {route}")
-                span.set_attribute("http.request.method", method)
-                span.set_attribute("http.response.status_code", status)
-                if status >= 500:
-                    span.set_status(Status(StatusCode.ERROR))
