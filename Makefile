@@ -26,7 +26,8 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 bench: setup
-	$(PY) -m bench
+	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && apt-get install -y -qq wrk) || echo "wrk missing: the HTTP load benchmark is skipped"
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache
