@@ -163,7 +163,10 @@ def mint_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
+    """Async on purpose: a sync dependency would run in a worker thread (about 2 ms per
+    request). Verification is CPU-only except a JWKS fetch on a new key id, at most once per
+    cooldown."""
     verifier: TokenVerifier = request.app.state.token_verifier
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -180,7 +183,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require_roles(*roles: Role) -> Any:
     """A dependency that admits only ``roles``; others get 403."""
 
-    def _check(principal: CurrentPrincipal) -> Principal:
+    async def _check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise ProblemError(
                 403,

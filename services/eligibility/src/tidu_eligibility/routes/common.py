@@ -13,14 +13,7 @@ from tidu_eligibility.domain.quantity import fmt
 from tidu_eligibility.domain.result import Assessment
 from tidu_shared.auth import Principal, current_principal
 
-
-async def _principal(request: Request) -> Principal:
-    """``tidu_shared.auth.current_principal`` as an async dependency: FastAPI runs a sync
-    dependency in a worker thread, a hop that cost more than the whole evaluation."""
-    return current_principal(request)
-
-
-Caller = Annotated[Principal, Depends(_principal)]
+Caller = Annotated[Principal, Depends(current_principal)]
 
 
 def context(request: Request) -> EligibilityContext:
