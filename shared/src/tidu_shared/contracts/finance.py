@@ -215,3 +215,130 @@ register(
     producer="finance",
     description="An institution let the first-response deadline lapse; escalated (超时升级).",
 )
+
+
+# --- one example per type (merged into tidu_shared.contracts.examples.EXAMPLES) ---------------------
+
+_DEMAND = "3f1c2a9e-6b7d-4e21-9a0c-5d8e7f6a1b2c"
+_CASE = "a7e4c1d2-0b9f-4c3e-8d6a-2f1e0b9c8d7a"
+_USCC = "91500113MA5U7LXX3F"
+_PUSHED = "2026-06-01T09:30:00+08:00"
+
+
+def _case_example(fact: str) -> dict[str, object]:
+    steps = {
+        "viewed": ("view", "pushed", "viewed", 2),
+        "accepted": ("accept", "viewed", "accepted", 3),
+        "declined": ("decline", "viewed", "declined", 3),
+        "credit_granted": ("grant_credit", "accepted", "credit_granted", 4),
+        "disbursed": ("disburse", "credit_granted", "disbursed", 5),
+        "withdrawn": ("withdraw", "pushed", "withdrawn", 2),
+    }
+    action, from_state, to_state, version = steps[fact]
+    example: dict[str, object] = {
+        "case_id": _CASE,
+        "demand_id": _DEMAND,
+        "product_code": "srdi-loan",
+        "institution_code": "demo-ccb",
+        "uscc": _USCC,
+        "district_code": "500113",
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "version": version,
+        "actor_role": "enterprise" if fact == "withdrawn" else "institution",
+        "actor_id": "loan-officer-7",
+        "at": "2026-06-02T15:00:00+08:00",
+    }
+    if fact in ("accepted", "declined"):
+        example["decision_seconds"] = 106200.0
+    if fact == "declined":
+        example.update(decline_reason="collateral", note="抵押物评估值不足")
+    if fact == "credit_granted":
+        example.update(granted_amount="450", rate_pct="3.85", term_months="12", granted_on="2026-06-05")
+    if fact == "disbursed":
+        example.update(disbursed_amount="450", disbursed_on="2026-06-08")
+    if fact == "withdrawn":
+        example["note"] = "已通过其他渠道融资"
+    return example
+
+
+def _deadline_example(kind: str) -> dict[str, object]:
+    return {
+        "case_id": _CASE,
+        "demand_id": _DEMAND,
+        "product_code": "srdi-loan",
+        "institution_code": "demo-ccb",
+        "uscc": _USCC,
+        "district_code": "500113",
+        "kind": kind,
+        "pushed_at": _PUSHED,
+        "working_days": 3,
+        "due_at": "2026-06-04T23:59:59+08:00",
+        "escalate_to": "jrb" if kind == "escalation" else None,
+        "calendar_fallback": False,
+        "at": "2026-06-04T09:00:00+08:00" if kind == "reminder" else "2026-06-05T00:01:00+08:00",
+    }
+
+
+EXAMPLES: dict[str, dict[str, object]] = {
+    DEMAND_SUBMITTED: {
+        "demand_id": _DEMAND,
+        "uscc": _USCC,
+        "district_code": "500113",
+        "amount": "500",
+        "term_months": "12",
+        "purpose": "working_capital",
+        "urgency": "normal",
+        "match_status": "matched",
+        "matched_products": ["srdi-loan", "srdi-board", "business-value-credit"],
+        "needs_data_products": ["renewal-without-repayment"],
+        "shared_with_institutions": True,
+        "submitted_by": "enterprise-user-1",
+        "submitted_at": _PUSHED,
+    },
+    DEMAND_PUSHED: {
+        "case_id": _CASE,
+        "demand_id": _DEMAND,
+        "product_code": "srdi-loan",
+        "product_name": "专精特新贷",
+        "institution_code": "demo-ccb",
+        "uscc": _USCC,
+        "enterprise_name": "重庆示例精密机械有限公司",
+        "district_code": "500113",
+        "industry_code": "C3484",
+        "amount": "500",
+        "term_months": "12",
+        "purpose": "working_capital",
+        "urgency": "normal",
+        "collateral_offered": [],
+        "score": 0.7481,
+        "reasons": ["持有有效资质：专精特新中小企业（有效期至 2028-04-30）", "2025年资产负债率 52%，不高于 70%"],
+        "consent_id": "c2d4e6f8-1a3b-4c5d-8e9f-0a1b2c3d4e5f",
+        "pushed_at": _PUSHED,
+        "first_response_due_at": "2026-06-04T23:59:59+08:00",
+        "calendar_fallback": False,
+    },
+    DEMAND_WITHDRAWN: {
+        "demand_id": _DEMAND,
+        "uscc": _USCC,
+        "district_code": "500113",
+        "status": "withdrawn",
+        "reason": "已通过其他渠道融资",
+        "cases_withdrawn": [_CASE],
+        "at": "2026-06-03T10:00:00+08:00",
+    },
+    DEMAND_FINANCED: {
+        "demand_id": _DEMAND,
+        "uscc": _USCC,
+        "district_code": "500113",
+        "status": "financed",
+        "reason": "srdi-loan 已放款",
+        "cases_withdrawn": [],
+        "at": "2026-06-08T16:00:00+08:00",
+    },
+    **{case_event_type(fact): _case_example(fact) for fact in CASE_FACTS},
+    CASE_REMINDER_DUE: _deadline_example("reminder"),
+    CASE_RESPONSE_OVERDUE: _deadline_example("escalation"),
+}
+"""One example per finance event type but ``financing.failed`` (kept in ``contracts.examples``)."""

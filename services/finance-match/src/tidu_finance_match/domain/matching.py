@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -151,7 +152,18 @@ def _fmt(d: Decimal) -> str:
 
 
 def _render_basis(c: ScoreComponent) -> tuple[str, str]:
-    b = c.basis
+    return _texts(c.name, c.value, c.basis)
+
+
+def _texts(name: str, value: float, basis: tuple[Any, ...]) -> tuple[str, str]:
+    # Only a partial amount fit quotes the value: leave it out of the cache key otherwise.
+    return _basis_texts(name, value if basis[0] == "partial" else 0.0, basis)
+
+
+@lru_cache(maxsize=8192)
+def _basis_texts(name: str, value: float, b: tuple[Any, ...]) -> tuple[str, str]:
+    """The texts of a score component: pure in (name, value, basis), so cached across products and
+    requests (a catalogue repeats its envelopes; a demand's amount and term repeat per request)."""
     tag = b[0]
     if tag == "na":
         return {
@@ -159,8 +171,8 @@ def _render_basis(c: ScoreComponent) -> tuple[str, str]:
             "term_fit": ("无期限可比", "no term to compare"),
             "rate": ("无利率或费率信息", "no rate or fee"),
             "speed": ("机构暂无审批时效记录", "no decision-time record yet"),
-        }[c.name]
-    if c.name == "amount_fit":
+        }[name]
+    if name == "amount_fit":
         top, amount = _fmt(b[1]), _fmt(b[2])
         if tag == "covers":
             return (
@@ -168,17 +180,17 @@ def _render_basis(c: ScoreComponent) -> tuple[str, str]:
                 f"ceiling {top} 万元 covers the {amount} 万元 requested",
             )
         return (
-            f"额度上限 {top} 万元，覆盖需求 {amount} 万元的 {c.value:.0%}",
-            f"ceiling {top} 万元 covers {c.value:.0%} of the {amount} 万元 requested",
+            f"额度上限 {top} 万元，覆盖需求 {amount} 万元的 {value:.0%}",
+            f"ceiling {top} 万元 covers {value:.0%} of the {amount} 万元 requested",
         )
-    if c.name == "term_fit":
+    if name == "term_fit":
         term = _fmt(b[1])
         low = _fmt(b[2]) if b[2] is not None else "—"
         high = _fmt(b[3]) if b[3] is not None else "—"
         if tag == "inside":
             return f"期限 {term} 个月在产品期限 {low}–{high} 个月内", f"term {term} months inside {low}–{high}"
         return f"期限 {term} 个月，产品期限 {low}–{high} 个月", f"term {term} months outside {low}–{high}"
-    if c.name == "rate":
+    if name == "rate":
         mid = _fmt(b[1])
         if tag == "rate":
             return f"年利率区间中值 {mid}%", f"mid-point rate {mid}% a year"
@@ -188,6 +200,19 @@ def _render_basis(c: ScoreComponent) -> tuple[str, str]:
 
 
 COMPONENT_NAMES: tuple[str, str, str, str] = ("amount_fit", "term_fit", "rate", "speed")
+
+
+@lru_cache(maxsize=16384)
+def _component_dict(name: str, value: float, weight: float, total: float, basis: tuple[Any, ...]) -> dict[str, Any]:
+    zh, en = _texts(name, value, basis)
+    return {
+        "name": name,
+        "value": round(value, 4),
+        "weight": round(weight, 4),
+        "contribution": round((weight * value / total) if total > 0 else 0.0, 4),
+        "basis_zh": zh,
+        "basis_en": en,
+    }
 
 
 class ProductMatch(NamedTuple):
@@ -228,8 +253,24 @@ class ProductMatch(NamedTuple):
 
     @property
     def components(self) -> tuple[ScoreComponent, ...]:
-        p = self.product
         total = sum(self.weights)
+        return tuple(
+            ScoreComponent(name, v, w, (w * v / total) if total > 0 else 0.0, b)
+            for name, v, w, b in zip(COMPONENT_NAMES, self.values, self.weights, self._bases(), strict=True)
+        )
+
+    def component_dicts(self) -> list[dict[str, Any]]:
+        """``[c.as_dict() for c in self.components]``, without building the components (the hot
+        path of rendering a thousand products' score breakdowns). The dicts are shared between
+        calls: read them, do not change them."""
+        total = sum(self.weights)
+        return [
+            _component_dict(name, v, w, total, b)
+            for name, v, w, b in zip(COMPONENT_NAMES, self.values, self.weights, self._bases(), strict=True)
+        ]
+
+    def _bases(self) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+        p = self.product
         na = ("na",)
         top = p.amount.max if p.amount is not None else None
         if top is None:
@@ -245,12 +286,7 @@ class ProductMatch(NamedTuple):
         mid = cost.midpoint if cost is not None else None
         rate_b = na if mid is None else ("rate" if p.rate_pct is not None else "fee", mid)
         speed_b = na if self.decision_p50_hours is None else ("p50", self.decision_p50_hours)
-        return tuple(
-            ScoreComponent(name, v, w, (w * v / total) if total > 0 else 0.0, b)
-            for name, v, w, b in zip(
-                COMPONENT_NAMES, self.values, self.weights, (amount_b, term_b, rate_b, speed_b), strict=True
-            )
-        )
+        return amount_b, term_b, rate_b, speed_b
 
 
 class ProductMiss(NamedTuple):
