@@ -104,12 +104,14 @@ def _cmd_export(a: argparse.Namespace) -> int:
 def _cmd_batch(a: argparse.Namespace) -> int:
     from tidu_shared.cli_ops import batch
 
-    body = {"ruleset": a.ruleset, "tier": a.tier, "as_of": a.as_of, "scope": {}}
-    if a.district:
-        body["scope"]["district"] = a.district
-    if a.industry_prefix:
-        body["scope"]["industry_prefix"] = a.industry_prefix
-    return batch({k: v for k, v in body.items() if v not in (None, {})})
+    body = {
+        "ruleset": a.ruleset,
+        "tier": a.tier,
+        "as_of": a.as_of,
+        "district": a.district,
+        "industry_prefix": a.industry_prefix,
+    }
+    return batch({k: v for k, v in body.items() if v is not None})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,19 +110,19 @@ def batch(body: dict[str, Any], poll_s: float = 1.0) -> int:
             print(json.dumps(r.json(), ensure_ascii=False, indent=2))
             return 1
         run = r.json()
-        run_id = run.get("id") or run.get("run_id")
+        run_id = run["id"]
         while True:
             run = c.get(f"/v1/batch-runs/{run_id}").json()
             done, total = int(run.get("done") or 0), int(run.get("total") or 0)
-            eta = run.get("eta_seconds")
-            rate = run.get("rate_per_second")
+            eta = run.get("eta_s")
+            rate = run.get("rate")
             line = f"\r{progress_bar(done, total)} {done}/{total}"
             if rate:
                 line += f"  {float(rate):,.0f}/s"
             if eta is not None:
                 line += f"  ETA {float(eta):,.0f}s"
             print(line, end="", flush=True)
-            if run.get("status") in ("completed", "failed", "cancelled"):
+            if run.get("status") in ("completed", "failed", "interrupted"):
                 print()
                 print(json.dumps(run.get("summary", {}), ensure_ascii=False, indent=2))
                 return 0 if run.get("status") == "completed" else 1
