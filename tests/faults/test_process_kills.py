@@ -1,5 +1,6 @@
-"""Process kills while events flow: 10,000 enterprises registered in the registry's outbox flow
-through the registry relay → eligibility (which assesses them and publishes its own events
+"""Process kills while events flow: 2,500 enterprises registered in the registry's outbox (each
+then assessed by eligibility under every rule set in force, whose events flow on — over 10,000
+events in all) flow through the registry relay → eligibility (which assesses them and publishes its own events
 through its relay) → finance-match and whistle. The relay and consumer processes are killed
 with SIGKILL at random moments and restarted. Afterwards every outbox row was published and
 every event was applied exactly once by every consumer (each producer's outbox compared with
@@ -32,7 +33,7 @@ from tidu_shared.testing.stack import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
-N = int(os.environ.get("TIDU_FAULT_EVENTS", "10000"))
+N = int(os.environ.get("TIDU_FAULT_EVENTS", "2500"))
 KILLS = int(os.environ.get("TIDU_FAULT_KILLS", "8"))
 PROJECTING = ("eligibility", "finance-match", "whistle")
 
