@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
-from tidu_shared.settings import ServiceSettings
+
+from tidu_shared.settings import Environment, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -11,3 +12,19 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/registry.db"
     port: int = 8001
+    # Bulk import: the upload limit on /v1/imports (other bodies keep max_body_bytes) and rows per file.
+    import_max_bytes: int = 64 * 1024 * 1024
+    import_max_rows: int = 200_000
+    # From this many rows, validation runs in a worker process, bucket by bucket, beside the apply.
+    import_parallel_from_rows: int = 20_000
+    # The daily qualification-notice job: checked every interval (first check after the delay), run
+    # once per China day by whichever replica holds the lease.
+    qualification_job_enabled: bool = True
+    qualification_job_interval_s: float = 600.0
+    qualification_job_delay_s: float = 5.0
+    qualification_job_lease_s: float = 600.0
+
+    @property
+    def allows_injected_today(self) -> bool:
+        """Outside production, the job endpoint and target progress accept ``today`` (tests, demos)."""
+        return self.environment != Environment.production

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+
 from tidu_registry.domain.uscc import make_uscc
 from tidu_registry.models import Enterprise, outbox
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from stdnum.cn import ric
+
 from tidu_registry.domain.districts import Districts, default_districts
 from tidu_registry.domain.enterprise import EnterpriseProfile, parse_profile
 from tidu_registry.domain.uscc import make_uscc

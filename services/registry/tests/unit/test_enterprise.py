@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+
 from tidu_registry.domain.districts import Districts
 from tidu_registry.domain.enterprise import (
     Contact,

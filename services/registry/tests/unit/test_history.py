@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+
 from tidu_registry.domain.enterprise import EnterpriseProfile, profile_from_record
 from tidu_registry.domain.errors import DomainValidationError
 from tidu_registry.domain.history import (

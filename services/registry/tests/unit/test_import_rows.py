@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+
 from tidu_registry.domain.districts import Districts
 from tidu_registry.domain.enterprise import EnterpriseProfile
 from tidu_registry.domain.errors import DomainValidationError

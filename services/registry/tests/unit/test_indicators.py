@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from tidu_registry.domain.errors import DomainValidationError
 from tidu_registry.domain.indicators import (
     INDICATOR_FIELDS,

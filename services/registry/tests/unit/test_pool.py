@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from tidu_registry.domain.errors import DomainValidationError, TransitionError
 from tidu_registry.domain.pool import (
     ALLOWED_MOVES,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+
 from tidu_registry.domain.errors import DomainValidationError, TransitionError
 from tidu_registry.domain.qualifications import (
     KIND_NAMES_ZH,

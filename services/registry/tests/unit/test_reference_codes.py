@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tidu_registry.domain import industry
 from tidu_registry.domain.districts import District, Districts, is_within, new_district, parse_districts_csv
 from tidu_registry.domain.errors import DomainValidationError

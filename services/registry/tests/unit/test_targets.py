@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from tidu_registry.domain.errors import DomainValidationError
 from tidu_registry.domain.qualifications import Level, Qualification, QualificationKind, revoke
 from tidu_registry.domain.targets import (

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import uscc as stdnum_uscc
+
 from tidu_registry.domain import uscc
 from tidu_registry.domain.errors import DomainValidationError
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+
 from tidu_registry.domain.values import (
     FieldSpec,
     Kind,

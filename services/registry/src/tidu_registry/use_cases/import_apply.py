@@ -1,0 +1,243 @@
+"""Applying a validated import inside its transaction (see ``imports``): one pass over each validated
+part builds the rows of every table, the statements and the events; then one ``executemany`` per
+table, running while the next part is prepared (SQLite works in its own thread)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidu_registry.bulk import insert_many
+from tidu_registry.clock import utcnow
+from tidu_registry.domain.enterprise import PROFILE_FIELDS, EnterpriseProfile
+from tidu_registry.domain.history import Source, Statement
+from tidu_registry.domain.import_rows import EnterpriseRow, ImportReport, IndicatorRow
+from tidu_registry.domain.indicators import INDICATOR_FIELDS, YearlyIndicators
+from tidu_registry.events import flush_changes, indicators_reported, profile_changed, publish, registered
+from tidu_registry.models import enterprises, indicators, revisions
+from tidu_registry.records import (
+    changed,
+    indicator_record,
+    indicator_values,
+    indicators_from_row,
+    profile_from_row,
+    profile_record,
+    profile_values,
+)
+from tidu_registry.sqlite_tuning import for_bulk_writes
+from tidu_shared.auth import Principal
+from tidu_shared.contracts.registry import ENTERPRISE_REGISTERED, INDICATORS_REPORTED, PROFILE_CHANGED
+
+CHUNK = 5000  # USCCs per IN (...) (SQLite allows 32,766 variables)
+_CONTACT_COLUMNS = frozenset({"contact_name", "contact_role", "contact_phone", "contact_email"})
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _merge_profile(row: EnterpriseRow, current: EnterpriseProfile | None, present: frozenset[str]) -> EnterpriseProfile:
+    if current is None:
+        return row.profile
+    keep = {f for f in PROFILE_FIELDS if f != "contacts" and f not in present} | set(row.kept_fields)
+    if not (present & _CONTACT_COLUMNS) or row.profile.contacts == current.contacts[:1]:
+        keep.add("contacts")
+    return replace(row.profile, **{f: getattr(current, f) for f in keep})
+
+
+def _merge_indicators(row: IndicatorRow, current: YearlyIndicators | None, present: frozenset[str]) -> YearlyIndicators:
+    if current is None:
+        return row.indicators
+    return replace(row.indicators, **{f: getattr(current, f) for f in INDICATOR_FIELDS if f not in present})
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The writes of one validated part: rows per table (inserts and updates) and statements."""
+
+    enterprise_inserts: list[dict[str, Any]] = field(default_factory=list)
+    enterprise_updates: list[dict[str, Any]] = field(default_factory=list)
+    indicator_inserts: list[dict[str, Any]] = field(default_factory=list)
+    indicator_updates: list[dict[str, Any]] = field(default_factory=list)
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+
+
+_YIELD_EVERY = 2000  # rows: let the previous part's writes proceed while this one is prepared
+
+
+class Applier:
+    """Applies the accepted rows of one import inside its transaction. Each validated part is first
+    prepared (rows of each table, statements, events) and then written with one ``executemany`` per
+    table; the writes of a part run while the next part is prepared (SQLite works in its own thread)."""
+
+    def __init__(self, s: AsyncSession, principal: Principal, present: dict[str, frozenset[str]]) -> None:
+        self.s = s
+        self.who = principal.sub
+        self.now = utcnow()
+        self.present = present
+        self.outcome = dict.fromkeys(
+            (
+                "registered",
+                "profiles_changed",
+                "profiles_unchanged",
+                "years_reported",
+                "years_restated",
+                "years_unchanged",
+            ),
+            0,
+        )
+        self.districts: dict[str, str] = {}
+        self.stored: dict[str, Any] = {}
+        self.stored_years: dict[tuple[str, int], Any] = {}
+        self._writing: asyncio.Task[None] | None = None
+
+    async def load(self, usccs: Sequence[str]) -> None:
+        """The stored enterprises and years of ``usccs`` (read inside the transaction)."""
+        await for_bulk_writes(self.s)
+        for chunk in chunks(usccs):
+            for row in (await self.s.execute(select(enterprises).where(enterprises.c.uscc.in_(chunk)))).all():
+                self.stored[row.uscc] = row
+            for r in (await self.s.execute(select(indicators).where(indicators.c.uscc.in_(chunk)))).all():
+                self.stored_years[(r.uscc, r.year)] = r
+
+    def _revision(self, batch: _Batch, uscc: str, year: int | None, changes: list[dict[str, Any]]) -> None:
+        batch.revisions.append(
+            {
+                "uscc": uscc,
+                "year": year,
+                "source": Source.IMPORT.value,
+                "who": self.who,
+                "recorded_at": self.now,
+                "changes": changes,
+            }
+        )
+
+    def _statements(self, changes: list[dict[str, Any]]) -> list[Statement]:
+        return [Statement(c["field"], c["old"], c["new"], self.who, self.now, Source.IMPORT) for c in changes]
+
+    async def part(self, report: ImportReport) -> None:
+        batch = _Batch()
+        for i, row in enumerate(report.enterprises):
+            self._enterprise(batch, row)
+            if i % _YIELD_EVERY == _YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        for i, ind in enumerate(report.indicators):
+            self._indicators(batch, ind)
+            if i % _YIELD_EVERY == _YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        await self.drain()
+        self._writing = asyncio.create_task(self._write(batch))
+        await asyncio.sleep(0)
+
+    async def drain(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
+
+    def _enterprise(self, batch: _Batch, row: EnterpriseRow) -> None:
+        here = self.stored.get(row.profile.uscc)
+        current = profile_from_row(here) if here is not None else None
+        profile = _merge_profile(row, current, self.present[row.sheet])
+        self.districts[profile.uscc] = profile.district_code
+        changes = changed(profile_record(current) if current else None, profile_record(profile), PROFILE_FIELDS)
+        if here is None:
+            batch.enterprise_inserts.append(
+                {**profile_values(profile), "created_at": self.now, "updated_at": self.now, "version": 1}
+            )
+            self._revision(batch, profile.uscc, None, changes)
+            publish(
+                self.s,
+                type=ENTERPRISE_REGISTERED,
+                uscc=profile.uscc,
+                district_code=profile.district_code,
+                data=registered(profile, self.now),
+            )
+            self.outcome["registered"] += 1
+        elif changes:
+            values = profile_values(profile)
+            del values["uscc"]
+            batch.enterprise_updates.append(
+                {**values, "b_uscc": profile.uscc, "updated_at": self.now, "version": here.version + 1}
+            )
+            self._revision(batch, profile.uscc, None, changes)
+            publish(
+                self.s,
+                type=PROFILE_CHANGED,
+                uscc=profile.uscc,
+                district_code=profile.district_code,
+                data=profile_changed(profile, self._statements(changes), version=here.version + 1),
+            )
+            self.outcome["profiles_changed"] += 1
+        else:
+            self.outcome["profiles_unchanged"] += 1
+
+    def _indicators(self, batch: _Batch, row: IndicatorRow) -> None:
+        here = self.stored_years.get((row.uscc, row.indicators.year))
+        before = indicators_from_row(here) if here is not None else None
+        record = _merge_indicators(row, before, self.present[row.sheet])
+        plain = indicator_record(record)
+        changes = changed(indicator_record(before) if before else None, plain, INDICATOR_FIELDS)
+        if here is not None and not changes:
+            self.outcome["years_unchanged"] += 1
+            return
+        values = {
+            **indicator_values(record),
+            "source": Source.IMPORT.value,
+            "reported_by": self.who,
+            "reported_at": self.now,
+        }
+        if here is None:
+            batch.indicator_inserts.append({"uscc": row.uscc, "year": record.year, "version": 1, **values})
+            self.outcome["years_reported"] += 1
+        else:
+            batch.indicator_updates.append(
+                {"b_uscc": row.uscc, "b_year": record.year, "version": here.version + 1, **values}
+            )
+            self.outcome["years_restated"] += 1
+        if changes:
+            self._revision(batch, row.uscc, record.year, changes)
+        district = self.districts.get(row.uscc) or self.stored[row.uscc].district_code
+        publish(
+            self.s,
+            type=INDICATORS_REPORTED,
+            uscc=row.uscc,
+            district_code=district,
+            data=indicators_reported(
+                row.uscc,
+                district,
+                record.year,
+                plain,
+                restated=here is not None,
+                changed_fields=[c["field"] for c in changes],
+                source=Source.IMPORT.value,
+                who=self.who,
+                at=self.now,
+            ),
+        )
+
+    async def _write(self, batch: _Batch) -> None:
+        s = self.s
+        if batch.enterprise_inserts:
+            await insert_many(s, enterprises, batch.enterprise_inserts)
+        if batch.enterprise_updates:
+            await s.execute(
+                update(enterprises).where(enterprises.c.uscc == bindparam("b_uscc")), batch.enterprise_updates
+            )
+        if batch.indicator_inserts:
+            await insert_many(s, indicators, batch.indicator_inserts)
+        if batch.indicator_updates:
+            await s.execute(
+                update(indicators).where(
+                    indicators.c.uscc == bindparam("b_uscc"), indicators.c.year == bindparam("b_year")
+                ),
+                batch.indicator_updates,
+            )
+        if batch.revisions:
+            await insert_many(s, revisions, batch.revisions)
+        await flush_changes(s)
