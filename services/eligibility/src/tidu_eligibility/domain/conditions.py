@@ -301,7 +301,8 @@ class PrefixIn(_Atom):
 class Computed(_Atom):
     """A check computed by a function of the context returning (result, reads, value, threshold).
 
-    Used for a check that another rule set decides (an SME by ``size-2011``).
+    Used for a check that another rule set decides (an SME by ``size-2011``); ``delegate`` names that
+    rule set, so that tools walking the compiled rules (the batch evaluator) know what it computes.
     """
 
     key: str
@@ -309,6 +310,7 @@ class Computed(_Atom):
     en: str
     clause: str
     compute: Callable[[Ctx], tuple[Tri, tuple[Read, ...], Any, str]]
+    delegate: str | None = None
 
     def evaluate(self, ctx: Ctx) -> Tri:
         index = len(ctx.trace)

@@ -55,6 +55,10 @@ class Engine:
         rs = self.catalog.by_id(ruleset_id, as_of)
         return self._compiled[(rs.id, rs.version)]
 
+    def compiled(self, ruleset: RuleSet) -> Compiled:
+        """The compiled form of one of the catalog's rule sets (for batch evaluators that walk it)."""
+        return self._compiled[(ruleset.id, ruleset.version)]
+
     def select(self, target: str, as_of: date, district: str | None = None) -> RuleSet:
         if target in TIERS:
             return self.catalog.by_tier(target, as_of, district)

@@ -57,7 +57,9 @@ def build(ruleset: RuleSet, programs: ProgramLookup | None = None) -> Program:
             ),
         ),
         flags_any("legal_person", "具有独立法人资格", "independent legal person", p("legal_person_any_of"), ruleset),
-        Computed("sme", "符合中小企业划型标准", "an SME by the size standard", p("size_ruleset").clause, is_sme),
+        Computed(
+            "sme", "符合中小企业划型标准", "an SME by the size standard", p("size_ruleset").clause, is_sme, size_id
+        ),
         PrefixIn(
             "scope",
             "属于规划支持的行业",
