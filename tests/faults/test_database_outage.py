@@ -44,6 +44,8 @@ async def exercise_outage(app: Any, client: Any, headers: dict[str, str], down: 
     ok = await client.post("/v1/enterprises", json=body(), headers=headers)
     assert ok.status_code == 201
     await down()
+    # an outage breaks the connections a pool holds open
+    await app.state.db.engine.dispose()
     try:
         failed = [await client.post("/v1/enterprises", json=body(), headers=headers) for _ in range(3)]
         for r in failed:

@@ -156,6 +156,13 @@ def test_kill_9_relays_and_consumers_while_events_flow(test_databases: Any, tmp_
         deadline = time.monotonic() + 300
         while asyncio.run(scalar(urls["eligibility"], elig_pending)) and time.monotonic() < deadline:
             time.sleep(1.0)
+        # and finance-match has applied what eligibility published
+        want = "SELECT count(*) FROM outbox WHERE event_type LIKE 'tidu.eligibility.assessment%'"
+        got = "SELECT count(*) FROM inbox WHERE event_type LIKE 'tidu.eligibility.assessment%'"
+        while time.monotonic() < deadline and asyncio.run(scalar(urls["finance-match"], got)) < asyncio.run(
+            scalar(urls["eligibility"], want)
+        ):
+            time.sleep(1.0)
     finally:
         for p in procs:
             p.stop()
