@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import os
 import random
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -447,8 +448,11 @@ def run_search(work: Path, n_enterprises: int, n: int) -> list[Figure]:
 def run(rows: int = 100_000, enterprises_n: int = 1_000_000, samples: int = 200) -> list[Figure]:
     work = Path(tempfile.mkdtemp(prefix="registry-bench-", dir="/tmp"))
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}\nwork dir: {work}", flush=True)
-    figures = run_import(work, rows)
-    figures.extend(run_search(work, enterprises_n, samples))
+    try:
+        figures = run_import(work, rows)
+        figures.extend(run_search(work, enterprises_n, samples))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # about 1.5 GB of SQLite files
     return figures
 
 
