@@ -3,12 +3,11 @@ through the outbox, the real broker and each service's consumer."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import httpx
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
+
+from tidu_shared.testing.stack import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -21,15 +20,6 @@ def new_uscc() -> str:
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     body = "91500113" + "".join(random.choice(alphabet) for _ in range(9))
     return body + stdnum_uscc.calc_check_digit(body)
-
-
-def wait_until(fn: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if fn():
-            return
-        time.sleep(0.05)
-    raise AssertionError("not reached before the deadline")
 
 
 def test_registered_enterprise_reaches_every_projection(stack, auth_header) -> None:  # type: ignore[no-untyped-def]

@@ -5,9 +5,7 @@ the inbox keeps re-read events from applying twice."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -15,18 +13,9 @@ import pytest
 
 from tidu_registry.domain.uscc import make_uscc
 from tidu_shared.services_catalog import SERVICES
-from tidu_shared.testing.stack import run_stack
+from tidu_shared.testing.stack import run_stack, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(fn: Callable[[], bool], timeout: float = 40.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if fn():
-            return
-        time.sleep(0.1)
-    raise AssertionError("not reached before the deadline")
 
 
 def register(url: str, headers: dict[str, str], code: str) -> int:
@@ -51,14 +40,14 @@ def test_broker_outage_is_survived_and_the_outbox_delivers_afterwards(
         try:
             during = [make_uscc() for _ in range(5)]
             assert [register(reg, admin, c) for c in during] == [201] * 5  # writes keep answering
-            wait_until(lambda: httpx.get(f"{reg}/readyz", timeout=5).status_code == 503)
+            wait_until(lambda: httpx.get(f"{reg}/readyz", timeout=5).status_code == 503, timeout=40)
             checks = httpx.get(f"{reg}/readyz", timeout=5).json()["checks"]
             assert checks["broker"] == "unreachable"
             assert checks["database"] == "ok"
             assert httpx.get(f"{reg}/healthz", timeout=5).status_code == 200
         finally:
             broker.start()
-        wait_until(lambda: httpx.get(f"{reg}/readyz", timeout=5).status_code == 200)
+        wait_until(lambda: httpx.get(f"{reg}/readyz", timeout=5).status_code == 200, timeout=40)
         for svc in ("eligibility", "finance-match", "whistle"):
             for code in [before, *during]:
                 u = f"{stack.url(svc)}/v1/enterprises/{code}"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,3 +99,13 @@ def run_stack(
     finally:
         for p in procs.values():
             p.stop()
+
+
+def wait_until(fn: Callable[[], bool], timeout: float = 20.0, interval: float = 0.05) -> None:
+    """Wait for eventual consistency with a deadline (never a bare sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if fn():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"not reached within {timeout} s")
