@@ -17,14 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
-
-from sqlalchemy import update
 
 from tidu_finance_match.context import FinanceContext
 from tidu_finance_match.models import SchedulerLease
 from tidu_finance_match.use_cases.deadlines import SweepReport, sweep
 from tidu_shared.db import Database
+from tidu_shared.lease import Lease
 from tidu_shared.outbox import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,34 +30,18 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "deadline-sweep"
 
 
-async def acquire_lease(db: Database, holder: str, lease_s: float, now: datetime, name: str = LEASE_NAME) -> bool:
-    async with db.transaction() as s:
-        result = await s.execute(
-            update(SchedulerLease)
-            .where(
-                SchedulerLease.name == name,
-                (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder),
-            )
-            .values(holder=holder, expires_at=now + timedelta(seconds=lease_s))
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-async def release_lease(db: Database, holder: str, name: str = LEASE_NAME) -> None:
-    async with db.transaction() as s:
-        await s.execute(
-            update(SchedulerLease)
-            .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
-            .values(holder=None, expires_at=utcnow())
-        )
-
-
 class DeadlineScheduler:
     def __init__(self, ctx: FinanceContext, db: Database) -> None:
         self.ctx = ctx
         self.db = db
         self.interval_s = ctx.settings.scheduler_interval_s
-        self.lease_s = max(ctx.settings.scheduler_lease_s, 2 * ctx.settings.scheduler_interval_s)
+        self.lease = Lease(
+            db,
+            SchedulerLease.__table__,  # type: ignore[arg-type]
+            LEASE_NAME,
+            holder=ctx.holder_id,
+            ttl_s=max(ctx.settings.scheduler_lease_s, 2 * ctx.settings.scheduler_interval_s),
+        )
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self.sweeps = 0
@@ -75,11 +57,11 @@ class DeadlineScheduler:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         with contextlib.suppress(Exception):
-            await release_lease(self.db, self.ctx.holder_id)
+            await self.lease.release()
 
     async def tick(self) -> SweepReport | None:
         now = utcnow()
-        if not await acquire_lease(self.db, self.ctx.holder_id, self.lease_s, now):
+        if not await self.lease.acquire():
             return None
         report = await sweep(self.ctx, self.db, now)
         self.sweeps += 1

@@ -107,12 +107,19 @@ async def test_who_may_sweep_and_when(svc: Any) -> None:
 
 
 async def test_the_scheduler_lease_is_held_by_one_replica(svc: Any) -> None:
-    from tidu_finance_match.scheduler import acquire_lease
+    from tidu_finance_match.models import SchedulerLease
+    from tidu_finance_match.scheduler import LEASE_NAME
+    from tidu_shared.lease import Lease
 
     db = svc.app.state.db
+    t = SchedulerLease.__table__
+    a = Lease(db, t, LEASE_NAME, holder="replica-a", ttl_s=60)  # type: ignore[arg-type]
+    b = Lease(db, t, LEASE_NAME, holder="replica-b", ttl_s=60)  # type: ignore[arg-type]
     now = dt.datetime.now(dt.UTC)
-    assert await acquire_lease(db, "replica-a", 60, now)
-    assert not await acquire_lease(db, "replica-b", 60, now + dt.timedelta(seconds=30))
-    assert await acquire_lease(db, "replica-a", 60, now + dt.timedelta(seconds=30))  # renewal
-    assert await acquire_lease(db, "replica-b", 60, now + dt.timedelta(seconds=200))  # a's lease expired
-    assert not await acquire_lease(db, "replica-a", 60, now + dt.timedelta(seconds=201))
+    assert await a.acquire(now)
+    assert not await b.acquire(now + dt.timedelta(seconds=30))
+    assert await a.acquire(now + dt.timedelta(seconds=30))  # renewal
+    assert await b.acquire(now + dt.timedelta(seconds=200))  # a's lease expired
+    assert not await a.acquire(now + dt.timedelta(seconds=201))
+    await b.release()
+    assert await a.acquire(now + dt.timedelta(seconds=202))  # released: free at once

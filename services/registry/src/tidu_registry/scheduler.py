@@ -14,17 +14,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 
 from tidu_registry.clock import today_cn, utcnow
 from tidu_registry.models import job_leases
 from tidu_shared.db import Database
-from tidu_shared.errors import ProblemError
+from tidu_shared.lease import Lease as SharedLease
 
 log = logging.getLogger(__name__)
 
@@ -32,45 +30,15 @@ QUALIFICATION_NOTICES = "qualification-notices"
 L = job_leases.c
 
 
-class Lease:
-    """The lease of one job, held by this process (``holder``)."""
+class Lease(SharedLease):
+    """The lease of one daily job; its row also records the last day the job ran."""
 
     def __init__(self, db: Database, name: str, *, ttl_s: float = 600.0, holder: str | None = None) -> None:
-        self.db = db
-        self.name = name
-        self.ttl = dt.timedelta(seconds=ttl_s)
-        self.holder = holder or uuid.uuid4().hex
-
-    async def acquire(self) -> bool:
-        now = utcnow()
-        async with self.db.transaction() as s:
-            result = await s.execute(
-                update(job_leases)
-                .where(L.name == self.name, or_(L.expires_at < now, L.holder == self.holder, L.holder.is_(None)))
-                .values(holder=self.holder, expires_at=now + self.ttl)
-            )
-        return bool(getattr(result, "rowcount", 0) == 1)
-
-    async def release(self, *, ran_on: dt.date | None = None) -> None:
-        values: dict[str, Any] = {"holder": None, "expires_at": utcnow()}
-        if ran_on is not None:
-            values["last_run_on"] = ran_on
-        async with self.db.transaction() as s:
-            await s.execute(update(job_leases).where(L.name == self.name, L.holder == self.holder).values(**values))
+        super().__init__(db, job_leases, name, ttl_s=ttl_s, holder=holder, clock=utcnow)
 
     async def last_run_on(self) -> dt.date | None:
         async with self.db.read() as s:
             return (await s.execute(select(L.last_run_on).where(L.name == self.name))).scalar_one_or_none()
-
-    @asynccontextmanager
-    async def held(self) -> AsyncIterator[None]:
-        """Run a block under the lease, or 409 when another run holds it."""
-        if not await self.acquire():
-            raise ProblemError(409, "job_running", "任务运行中", "该任务正在其他实例上运行，请稍后再试", "job running")
-        try:
-            yield
-        finally:
-            await self.release()
 
 
 async def run_daily(lease: Lease, job: Callable[[dt.date], Awaitable[Any]], today: dt.date) -> bool:
@@ -84,7 +52,7 @@ async def run_daily(lease: Lease, job: Callable[[dt.date], Awaitable[Any]], toda
             await job(today)
             ran = True
     finally:
-        await lease.release(ran_on=today if ran else None)
+        await lease.release(**({"last_run_on": today} if ran else {}))
     return ran
 
 

@@ -18,15 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import insert, or_, update
-from sqlalchemy.exc import IntegrityError
+from datetime import datetime
 
 from tidu_shared.db import Database
+from tidu_shared.lease import Lease
 from tidu_whistle.context import WhistleContext
 from tidu_whistle.models import SchedulerLease
 from tidu_whistle.use_cases.sweep import SweepReport, sweep
@@ -36,50 +31,9 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "sla-sweep"
 
 
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-class Lease:
-    """A named database lease held by ``holder`` until ``expires_at``."""
-
-    def __init__(
-        self, db: Database, *, name: str = LEASE_NAME, holder: str | None = None, ttl_s: float = 180.0
-    ) -> None:
-        self.db = db
-        self.name = name
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.ttl = timedelta(seconds=ttl_s)
-
-    async def claim(self) -> bool:
-        """Take or renew the lease. True when this holder has it now."""
-        now = wall_clock()
-        t = SchedulerLease.__table__
-        async with self.db.transaction() as s:
-            result = await s.execute(
-                update(t)
-                .where(t.c.name == self.name, or_(t.c.expires_at < now, t.c.holder == self.holder))
-                .values(holder=self.holder, expires_at=now + self.ttl)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                return True
-        try:  # the row is missing (a database not built by the migrations): create it
-            async with self.db.transaction() as s:
-                if await s.get(SchedulerLease, self.name) is not None:
-                    return False
-                await s.execute(insert(t).values(name=self.name, holder=self.holder, expires_at=now + self.ttl))
-            return True
-        except IntegrityError:
-            return False
-
-    async def release(self) -> None:
-        t = SchedulerLease.__table__
-        async with self.db.transaction() as s:
-            await s.execute(
-                update(t)
-                .where(t.c.name == self.name, t.c.holder == self.holder)
-                .values(expires_at=datetime(2000, 1, 1, tzinfo=UTC))
-            )
+def lease_for(db: Database, *, holder: str | None = None, ttl_s: float = 180.0) -> Lease:
+    """The SLA sweep's lease (table ``scheduler_leases``)."""
+    return Lease(db, SchedulerLease.__table__, LEASE_NAME, holder=holder, ttl_s=ttl_s)  # type: ignore[arg-type]
 
 
 class SweepBusy(Exception):
@@ -95,7 +49,7 @@ class SlaScheduler:
         self.db = db
         self.ctx = ctx
         s = ctx.settings
-        self.lease = Lease(db, holder=holder, ttl_s=max(s.scheduler_lease_ttl_s, 2 * s.scheduler_interval_s))
+        self.lease = lease_for(db, holder=holder, ttl_s=max(s.scheduler_lease_ttl_s, 2 * s.scheduler_interval_s))
         self.interval_s = s.scheduler_interval_s
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -107,17 +61,15 @@ class SlaScheduler:
         """Sweep now (``now``: the business instant, default the context's clock). Raises
         :class:`SweepBusy` when another replica holds the lease."""
         async with self._lock:
-            if not await self.lease.claim():
+            if not await self.lease.acquire():
                 raise SweepBusy(await self._holder())
-            report = await sweep(self.db, self.ctx, now=now or self.ctx.now(), full=full, keep_alive=self.lease.claim)
+            report = await sweep(self.db, self.ctx, now=now or self.ctx.now(), full=full, keep_alive=self.lease.acquire)
             self.sweeps += 1
             self.last_report = report
             return report
 
     async def _holder(self) -> str | None:
-        async with self.db.read() as s:
-            row = await s.get(SchedulerLease, self.lease.name)
-            return row.holder if row is not None else None
+        return await self.lease.current_holder()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="whistle-sla-scheduler")

@@ -10,7 +10,7 @@ from typing import Any
 
 from tidu_shared.settings import Environment
 from tidu_whistle.domain.working_days import SHANGHAI
-from tidu_whistle.scheduler import Lease
+from tidu_whistle.scheduler import lease_for
 from tidu_whistle.testing import T0, USCC, FakeClock, Whistle
 
 LEAD = "500113-ghzy"
@@ -121,19 +121,19 @@ async def test_resolved_issues_auto_close_after_the_confirm_window(whistle: Whis
 
 async def test_the_lease_admits_one_replica_at_a_time(whistle: Whistle) -> None:
     db = whistle.app.state.db
-    a, b = Lease(db, holder="replica-a"), Lease(db, holder="replica-b")
-    assert await a.claim() is True
-    assert await b.claim() is False
-    assert await a.claim() is True  # renewal
+    a, b = lease_for(db, holder="replica-a"), lease_for(db, holder="replica-b")
+    assert await a.acquire() is True
+    assert await b.acquire() is False
+    assert await a.acquire() is True  # renewal
     r = await whistle.client.post("/v1/scheduler/sweep", headers=whistle.admin())
     assert r.status_code == 409
     assert r.json()["code"] == "sweep_in_progress"
     await a.release()
-    assert await b.claim() is True
-    expired = Lease(db, holder="replica-c", ttl_s=-1)  # a lease that has already run out
+    assert await b.acquire() is True
+    expired = lease_for(db, holder="replica-c", ttl_s=-1)  # a lease that has already run out
     await b.release()
-    assert await expired.claim() is True
-    assert await a.claim() is True  # taken over from the expired holder
+    assert await expired.acquire() is True
+    assert await a.acquire() is True  # taken over from the expired holder
 
 
 async def test_sweep_access_and_clock_injection(whistle: Whistle) -> None:
@@ -174,4 +174,4 @@ async def test_the_background_scheduler_sweeps_under_the_lease(app_client_factor
                 break
             await asyncio.sleep(0.02)
         assert scheduler.last_report is not None and scheduler.last_report.escalations == 1
-        assert await Lease(app.state.db, holder="someone-else").claim() is False
+        assert await lease_for(app.state.db, holder="someone-else").acquire() is False
