@@ -18,7 +18,13 @@ from typing import Any
 from tidu_shared.events.registry import EventType, all_event_types
 from tidu_shared.topics import CORE_TOPICS, DEPARTMENT_PREFIX
 
-PRODUCERS = {"registry": "registry", "eligibility": "eligibility", "finance": "finance-match", "whistle": "whistle"}
+PRODUCERS = {
+    "registry": "registry",
+    "eligibility": "eligibility",
+    "finance": "finance-match",
+    "whistle": "whistle",
+    "audit": "every service (its audit log)",
+}
 
 
 def _channel_id(topic: str) -> str:

@@ -1,7 +1,7 @@
 """The composition root every service shares: an app factory whose lifespan builds the
 database, the outbox relay and the event consumers (nothing at import time), installs the
-error format, request ids, body-size limits, offline API docs, ``/healthz``, ``/readyz`` and
-the dead-letter endpoints.
+error format, request ids, body-size limits, offline API docs, ``/healthz``, ``/readyz``, the
+dead-letter endpoints and the audit log (``tidu_shared.audit``: recording and ``GET /v1/audit``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData, Table, select
 
+from tidu_shared.audit import AuditMiddleware, audit_outbox_of, audit_router
 from tidu_shared.auth import CurrentPrincipal, Role, TokenVerifier
 from tidu_shared.consumer import EventConsumer, Subscription
 from tidu_shared.db import Database
@@ -29,6 +30,7 @@ from tidu_shared.logs import BodySizeLimitMiddleware, RequestIdMiddleware, confi
 from tidu_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from tidu_shared.metrics import HttpMetricsMiddleware, Metrics
 from tidu_shared.migrations import current_revision, head_revision
+from tidu_shared.openapi_problems import install_problem_docs
 from tidu_shared.outbox import OutboxRelay
 from tidu_shared.ratelimit import WriteRateLimitMiddleware
 from tidu_shared.settings import Environment, ServiceSettings
@@ -54,6 +56,9 @@ class ServiceSpec:
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
     body_limits: dict[str, int] = field(default_factory=dict)
     version: str = "0.1.0"
+    # The service's audit_log (tidu_shared.audit.audit_table): writes, denials and sensitive reads
+    # are recorded there and published on tidu.audit; admins query GET /v1/audit.
+    audit: Table | None = None
 
 
 class Runtime:
@@ -65,6 +70,7 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.database_url, outbox=spec.outbox)
         self.relay: OutboxRelay | None = None
+        self.audit_relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
         self._dlq_producer: AIOKafkaProducer | None = None
         self.watch = BrokerWatch(settings.kafka, [*CORE_TOPICS, dead_letter_topic(spec.name)])
@@ -96,6 +102,20 @@ class Runtime:
                 metrics=self.metrics,
             )
             await self.relay.start()
+            if self.spec.audit is not None:
+                # Woken by every audit write; the poll only retries what failed.
+                self.audit_relay = OutboxRelay(
+                    self.db,
+                    audit_outbox_of(self.spec.audit),
+                    s.kafka,
+                    batch_size=s.relay_batch_size,
+                    poll_interval_s=max(1.0, s.relay_poll_interval_s),
+                    max_attempts=s.relay_max_attempts,
+                    backoff_max_s=s.relay_backoff_max_s,
+                    watch=self.watch,
+                    metrics=self.metrics,
+                )
+                await self.audit_relay.start()
         if s.run_consumers:
             for sub in self.spec.subscriptions:
                 c = EventConsumer(
@@ -113,10 +133,13 @@ class Runtime:
                 self.consumers.append(c)
 
     async def stop(self) -> None:
-        for c in self.consumers:
-            await c.stop()
+        # Consumers first, side by side (each finishes its batch and commits its offsets; what they
+        # emitted is then flushed by the relay), then the relays.
+        await asyncio.gather(*(c.stop() for c in self.consumers))
         if self.relay is not None:
             await self.relay.stop()
+        if self.audit_relay is not None:
+            await self.audit_relay.stop()
         if self._dlq_producer is not None:
             with contextlib.suppress(Exception):
                 await self._dlq_producer.stop()
@@ -175,6 +198,11 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.metrics = Metrics(spec.name)
     app.state.spec = spec
     install_error_handlers(app)
+    install_problem_docs(app)  # errors documented as problem+json, with the codes the shared layers answer
+    if spec.audit is not None:
+        # Innermost: sees the matched route, the principal and the handler's marks; requests the
+        # rate and size limits refuse never reach it.
+        app.add_middleware(AuditMiddleware, service=spec.name, table=spec.audit)
     app.add_middleware(WriteRateLimitMiddleware, rate=settings.write_rate_per_s, burst=settings.write_burst)
     app.add_middleware(HttpMetricsMiddleware, metrics_getter=None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=spec.body_limits)
@@ -214,6 +242,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     for r in spec.routers:
         app.include_router(r)
     app.include_router(_dead_letter_router(spec))
+    if spec.audit is not None:
+        app.include_router(audit_router(spec.audit))
     return app
 
 

@@ -8,8 +8,10 @@ ELIGIBILITY_ASSESSMENTS = "tidu.eligibility.assessments"
 FINANCE_DEMANDS = "tidu.finance.demands"
 WHISTLE_ISSUES = "tidu.whistle.issues"
 DEPARTMENT_PREFIX = "tidu.whistle.dept."
+# Every service's audit trail (tidu_shared.audit), keyed by the service name.
+AUDIT = "tidu.audit"
 
-CORE_TOPICS = (REGISTRY_ENTERPRISES, ELIGIBILITY_ASSESSMENTS, FINANCE_DEMANDS, WHISTLE_ISSUES)
+CORE_TOPICS = (REGISTRY_ENTERPRISES, ELIGIBILITY_ASSESSMENTS, FINANCE_DEMANDS, WHISTLE_ISSUES, AUDIT)
 
 
 def department_topic(department_code: str) -> str:

@@ -20,7 +20,7 @@ from tidu_eligibility.batch_runner import BatchRunner
 from tidu_eligibility.consumers import subscriptions
 from tidu_eligibility.context import EligibilityContext
 from tidu_eligibility.domain.ruleset_schema import RuleSetError
-from tidu_eligibility.models import dead_letters, inbox, metadata, outbox
+from tidu_eligibility.models import audit, dead_letters, inbox, metadata, outbox
 from tidu_eligibility.routes import routers
 from tidu_eligibility.settings import Settings
 from tidu_shared.db import Database
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox=outbox,
         inbox=inbox,
         dead_letters=dead_letters,
+        audit=audit,
         routers=routers(),
         subscriptions=subscriptions(ctx),
         extra_lifespan=_eligibility_lifespan,

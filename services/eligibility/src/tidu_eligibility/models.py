@@ -22,6 +22,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tidu_shared.audit import audit_table
 from tidu_shared.consumer import dead_letter_table, inbox_table
 from tidu_shared.db import UtcDateTime, new_metadata
 from tidu_shared.outbox import outbox_table
@@ -35,6 +36,7 @@ metadata = Base.metadata
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 dead_letters = dead_letter_table(metadata)
+audit = audit_table(metadata)
 
 
 class EnterpriseProfile(Base):

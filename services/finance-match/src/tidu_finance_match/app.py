@@ -18,7 +18,7 @@ from tidu_finance_match.consumers import subscriptions
 from tidu_finance_match.context import FinanceContext
 from tidu_finance_match.credit.factory import build_guarded_client
 from tidu_finance_match.credit.http_client import HttpCreditPlatform
-from tidu_finance_match.models import dead_letters, inbox, metadata, outbox
+from tidu_finance_match.models import audit, dead_letters, inbox, metadata, outbox
 from tidu_finance_match.routes import ROUTERS
 from tidu_finance_match.scheduler import DeadlineScheduler
 from tidu_finance_match.settings import Settings
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox=outbox,
         inbox=inbox,
         dead_letters=dead_letters,
+        audit=audit,
         routers=list(ROUTERS),
         subscriptions=subscriptions(ctx),
         extra_lifespan=_lifespan(ctx),

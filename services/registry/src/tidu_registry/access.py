@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from tidu_registry.domain.districts import is_within
 from tidu_registry.domain.history import Source
 from tidu_registry.problems import enterprise_not_found
+from tidu_shared.audit import hides_existence
 from tidu_shared.auth import CITY_DISTRICT, Principal, Role
 from tidu_shared.errors import ProblemError
 
@@ -79,7 +80,7 @@ def ensure_may_read(principal: Principal, ent: EnterpriseScope) -> None:
     if principal.role == Role.enterprise:
         if principal.uscc == ent.uscc:
             return
-        raise enterprise_not_found()
+        raise hides_existence(enterprise_not_found())
     if principal.role == Role.commissioner:
         if ent.commissioner_id is not None and ent.commissioner_id == principal.sub:
             return
@@ -94,7 +95,7 @@ def ensure_may_edit_profile(principal: Principal, ent: EnterpriseScope) -> None:
     if principal.role == Role.enterprise:
         if principal.uscc == ent.uscc:
             return
-        raise enterprise_not_found()
+        raise hides_existence(enterprise_not_found())
     if principal.role == Role.commissioner:
         ensure_may_read(principal, ent)
         raise authority_only()

@@ -9,17 +9,19 @@ from fastapi import FastAPI
 
 from tidu_registry.consumers import SUBSCRIPTIONS
 from tidu_registry.domain.targets import default_targets
-from tidu_registry.models import dead_letters, inbox, metadata, outbox
+from tidu_registry.models import audit, dead_letters, inbox, metadata, outbox
 from tidu_registry.routes import ROUTERS
 from tidu_registry.scheduler import QUALIFICATION_NOTICES, DailyScheduler, Lease
 from tidu_registry.settings import Settings
 from tidu_registry.sqlite_tuning import tune
 from tidu_registry.use_cases.qualifications import publish_notices
+from tidu_shared import crypto
 from tidu_shared.service import ServiceSpec, create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    crypto.configure(settings.data)  # the keys that seal personal data at rest
 
     @asynccontextmanager
     async def registry_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox=outbox,
         inbox=inbox,
         dead_letters=dead_letters,
+        audit=audit,
         routers=ROUTERS,
         subscriptions=SUBSCRIPTIONS,
         extra_lifespan=registry_lifespan,

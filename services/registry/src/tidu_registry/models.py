@@ -40,7 +40,9 @@ from sqlalchemy.types import TypeEngine
 
 from tidu_registry.domain.indicators import INDICATOR_SPECS
 from tidu_registry.domain.values import Kind, plain_decimal
+from tidu_shared.audit import audit_table
 from tidu_shared.consumer import dead_letter_table, inbox_table
+from tidu_shared.crypto import EncryptedJson, EncryptedText, decrypt, encrypt, holds_nothing, is_sealed
 from tidu_shared.db import UtcDateTime, new_metadata
 from tidu_shared.outbox import BigId, outbox_table
 
@@ -91,6 +93,7 @@ metadata = Base.metadata
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 dead_letters = dead_letter_table(metadata)
+audit = audit_table(metadata)
 
 
 class Enterprise(Base):
@@ -116,9 +119,10 @@ class Enterprise(Base):
     supplies_chain_leader: Mapped[bool | None] = mapped_column(Boolean)
     own_brand: Mapped[bool | None] = mapped_column(Boolean)
     legal_rep_name: Mapped[str | None] = mapped_column(String(100))
-    legal_rep_id_number: Mapped[str | None] = mapped_column(String(40))
-    legal_rep_phone: Mapped[str | None] = mapped_column(String(40))
-    contacts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Personal data, sealed at rest (tidu_shared.crypto; migration 0004), masked in responses.
+    legal_rep_id_number: Mapped[str | None] = mapped_column(EncryptedText())
+    legal_rep_phone: Mapped[str | None] = mapped_column(EncryptedText())
+    contacts: Mapped[list[dict[str, Any]] | None] = mapped_column(EncryptedJson())
     size_class: Mapped[str | None] = mapped_column(String(10))
     size_class_year: Mapped[int | None] = mapped_column(Integer)
     pool_stage: Mapped[str | None] = mapped_column(String(12))
@@ -157,9 +161,52 @@ class Enterprise(Base):
 
 enterprises = Enterprise.__table__
 
+# Fields whose values the history keeps sealed (identity number, phones, the contacts with theirs).
+SEALED_HISTORY_FIELDS = frozenset({"legal_rep_id_number", "legal_rep_phone", "contacts"})
+
+
+class SealedChanges(JsonText):
+    """A revision's statements as JSON text, the old and new values of :data:`SEALED_HISTORY_FIELDS`
+    each sealed (``tdk1:…`` over the value's JSON): the history answers "as of" with them, but the
+    table holds no identity or phone number in plain text. Unsealed (pre-0004) values read as they are."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return super().process_bind_param([seal_change(c) for c in value], dialect)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        changes = super().process_result_value(value, dialect)
+        return None if changes is None else [open_change(c) for c in changes]
+
+
+def _seal(value: Any) -> Any:
+    if value is None or is_sealed(value) or holds_nothing(value):
+        return value
+    return encrypt(orjson.dumps(value).decode())
+
+
+def _open(value: Any) -> Any:
+    return orjson.loads(decrypt(value)) if is_sealed(value) else value
+
+
+def seal_change(change: dict[str, Any]) -> dict[str, Any]:
+    if change.get("field") not in SEALED_HISTORY_FIELDS:
+        return change
+    return {**change, "old": _seal(change.get("old")), "new": _seal(change.get("new"))}
+
+
+def open_change(change: dict[str, Any]) -> dict[str, Any]:
+    if change.get("field") not in SEALED_HISTORY_FIELDS:
+        return change
+    return {**change, "old": _open(change.get("old")), "new": _open(change.get("new"))}
+
+
 # Statements (field, old, new, who, when, source) recorded together form one revision: a profile
 # change (year NULL) or one year's indicators (year set). ``changes`` is a list of
-# {"field", "old", "new"} with plain (JSON) values, unmasked.
+# {"field", "old", "new"} with plain (JSON) values, unmasked, those of SEALED_HISTORY_FIELDS sealed.
 revisions = Table(
     "revisions",
     metadata,
@@ -169,7 +216,7 @@ revisions = Table(
     Column("source", String(20), nullable=False),
     Column("who", String(200), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
-    Column("changes", JsonText, nullable=False),
+    Column("changes", SealedChanges, nullable=False),
     Index("ix_revisions_uscc_year_id", "uscc", "year", "id"),
 )
 
@@ -299,7 +346,7 @@ commissioners = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(100), nullable=False),
-    Column("phone", String(40)),
+    Column("phone", EncryptedText()),  # sealed at rest (0004)
     Column("email", String(200)),
     Column("organisation", String(200)),
     Column("district_code", String(6), nullable=False),

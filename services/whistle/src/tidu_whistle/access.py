@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from tidu_shared.audit import hides_existence
 from tidu_shared.auth import Principal
 from tidu_shared.auth import Role as TokenRole
 from tidu_shared.errors import ProblemError
@@ -92,7 +93,7 @@ def visibility(
 
 def ensure_visible(vis: Visibility) -> None:
     if vis is Visibility.HIDDEN:
-        raise issue_not_found()
+        raise hides_existence(issue_not_found())
     if vis is Visibility.FORBIDDEN:
         raise ProblemError(403, "other_district", "无权访问", "只能查看本辖区的诉求", "outside your region")
 

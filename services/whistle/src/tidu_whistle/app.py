@@ -19,7 +19,7 @@ from tidu_shared.service import ServiceSpec, create_service_app
 from tidu_whistle.consumers import subscriptions
 from tidu_whistle.context import WhistleContext
 from tidu_whistle.domain.errors import DomainError
-from tidu_whistle.models import dead_letters, inbox, metadata, outbox
+from tidu_whistle.models import audit, dead_letters, inbox, metadata, outbox
 from tidu_whistle.problems import from_domain
 from tidu_whistle.routes import routers
 from tidu_whistle.scheduler import SlaScheduler
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox=outbox,
         inbox=inbox,
         dead_letters=dead_letters,
+        audit=audit,
         routers=routers(),
         subscriptions=subscriptions(ctx),
         extra_lifespan=_whistle_lifespan,

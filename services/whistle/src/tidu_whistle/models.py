@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tidu_shared.audit import audit_table
 from tidu_shared.consumer import dead_letter_table, inbox_table
 from tidu_shared.db import UtcDateTime, new_metadata
 from tidu_shared.outbox import BigId, outbox_table
@@ -38,6 +39,7 @@ metadata = Base.metadata
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 dead_letters = dead_letter_table(metadata)
+audit = audit_table(metadata)
 
 
 class EnterpriseProfile(Base):

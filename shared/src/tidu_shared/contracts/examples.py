@@ -155,9 +155,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 def _merge_producer_examples() -> None:
     """Producers may keep their examples beside their contracts (``EXAMPLES`` in the module)."""
-    from tidu_shared.contracts import eligibility, finance, registry, whistle
+    from tidu_shared.contracts import audit, eligibility, finance, registry, whistle
 
-    for module in (registry, eligibility, finance, whistle):
+    for module in (registry, eligibility, finance, whistle, audit):
         for type_, example in getattr(module, "EXAMPLES", {}).items():
             EXAMPLES.setdefault(type_, example)
 
