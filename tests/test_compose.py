@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tidu_shared.cli import main as tidu_main
+from tidu_shared.crypto import DataProtectionSettings
 from tidu_shared.services_catalog import SERVICES
 from tidu_shared.settings import AuthSettings, KafkaSettings
 
@@ -60,6 +61,7 @@ def test_environment_variables_are_settings_the_services_read(compose: dict[str,
             _env_fields(s.env_prefix, settings_cls)
             | _env_fields("KAFKA_", KafkaSettings)
             | _env_fields("TIDU_AUTH_", AuthSettings)
+            | _env_fields("TIDU_DATA_", DataProtectionSettings)
             | {"TIDU_ENVIRONMENT"}
         )
         for container in (s.name, f"migrate-{s.name}"):

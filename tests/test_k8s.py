@@ -12,6 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from tidu_shared.crypto import DataProtectionSettings
 from tidu_shared.services_catalog import SERVICES
 from tidu_shared.settings import AuthSettings, KafkaSettings
 
@@ -59,6 +60,7 @@ def test_env_and_commands_match_the_code() -> None:
     shared_known = (
         {f"KAFKA_{k.upper()}" for k in KafkaSettings.model_fields}
         | {f"TIDU_AUTH_{k.upper()}" for k in AuthSettings.model_fields}
+        | {f"TIDU_DATA_{k.upper()}" for k in DataProtectionSettings.model_fields}
         | {"TIDU_ENVIRONMENT"}
     )
     assert set(common) <= shared_known

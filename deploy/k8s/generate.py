@@ -65,6 +65,17 @@ def env(name: str, role: str) -> list[dict[str, Any]]:
             "name": "KAFKA_SASL_PASSWORD",
             "valueFrom": {"secretKeyRef": {"name": f"tidu-{name}-kafka", "key": "password"}},
         },
+        *(
+            [  # personal data at rest (registry only): the same secret for the migrate Job and the pods
+                {"name": "TIDU_DATA_KEYS", "valueFrom": {"secretKeyRef": {"name": "tidu-data-keys", "key": "keys"}}},
+                {
+                    "name": "TIDU_DATA_HASH_KEY",
+                    "valueFrom": {"secretKeyRef": {"name": "tidu-data-keys", "key": "hash"}},
+                },
+            ]
+            if name == "registry"
+            else []
+        ),
         {"name": f"{p}RUN_RELAY", "value": "true" if role == "relay" else "false"},
         {"name": f"{p}RUN_CONSUMERS", "value": "true" if role == "consumer" else "false"},
         {"name": f"{p}PORT", "value": "8000"},
@@ -183,7 +194,11 @@ def service_docs(name: str, package: str) -> list[dict[str, Any]]:
                             "image": IMAGE,
                             "command": ["tidu", "migrate", name],
                             "envFrom": [{"configMapRef": {"name": "tidu-common"}}],
-                            "env": env(name, "migrate")[:1],
+                            "env": [
+                                e
+                                for e in env(name, "migrate")
+                                if e["name"].endswith("DATABASE_URL") or e["name"].startswith("TIDU_DATA_")
+                            ],
                             "securityContext": {
                                 "runAsNonRoot": True,
                                 "runAsUser": 10001,

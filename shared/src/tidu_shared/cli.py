@@ -101,6 +101,27 @@ def _cmd_export(a: argparse.Namespace) -> int:
     return export(a.kind, a.format, a.out)
 
 
+def _cmd_export_enterprise(a: argparse.Namespace) -> int:
+    from tidu_shared.cli_ops import export_enterprise
+
+    return export_enterprise(a.uscc, a.out, bearer=a.token)
+
+
+def _cmd_reseal(_: argparse.Namespace) -> int:
+    import asyncio
+
+    from tidu_registry.reseal import reseal
+    from tidu_registry.settings import Settings
+    from tidu_shared import crypto
+
+    settings = Settings()
+    ring = crypto.configure(settings.data)
+    counts = asyncio.run(reseal(settings.database_url, ring))
+    for table, n in counts.items():
+        print(f"{table:14s} {n} rows re-sealed under key {ring.current!r}")
+    return 0
+
+
 def _cmd_batch(a: argparse.Namespace) -> int:
     from tidu_shared.cli_ops import batch
 
@@ -147,6 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     ex.add_argument("--out", type=Path, required=True)
     ex.set_defaults(fn=_cmd_export)
+    ee = sub.add_parser(
+        "export-enterprise", help="all data the four services hold about one enterprise, in one JSON file"
+    )
+    ee.add_argument("uscc")
+    ee.add_argument("--token", help="bearer token (default: TIDU_TOKEN, or a development admin token)")
+    ee.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    ee.set_defaults(fn=_cmd_export_enterprise)
+    sub.add_parser(
+        "reseal-personal-data", help="re-seal the registry's personal data under the current TIDU_DATA_KEYS key"
+    ).set_defaults(fn=_cmd_reseal)
     b = sub.add_parser("batch", help="run a batch re-assessment and follow its progress")
     b.add_argument("--ruleset")
     b.add_argument("--tier")

@@ -127,3 +127,49 @@ def batch(body: dict[str, Any], poll_s: float = 1.0) -> int:
                 print(json.dumps(run.get("summary", {}), ensure_ascii=False, indent=2))
                 return 0 if run.get("status") == "completed" else 1
             time.sleep(poll_s)
+
+
+def export_enterprise(
+    uscc: str, out: Path | None, *, bearer: str | None = None, transport: httpx.BaseTransport | None = None
+) -> int:
+    """``tidu export-enterprise USCC``: every service's ``/v1/enterprises/{uscc}/data-export`` in
+    one JSON file (or on stdout). A service that knows nothing of the enterprise answers 404 and is
+    recorded as such; a refusal (401/403) or a failure of any service fails the command."""
+    from tidu_shared.data_export import EXPORT_PATH
+
+    code = uscc.strip().upper()
+    headers = {"Authorization": f"Bearer {bearer or token()}"}
+    result: dict[str, Any] = {"uscc": code, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    services: dict[str, Any] = {}
+    failed = False
+    for s in SERVICES:
+        url = base_url(s.name) + EXPORT_PATH.format(uscc=code)
+        try:
+            with httpx.Client(headers=headers, timeout=60.0, transport=transport) as c:
+                r = c.get(url)
+        except httpx.HTTPError as exc:
+            services[s.name] = {"status": None, "error": str(exc)}
+            print(f"{s.name:14s} unreachable: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        if r.status_code == 200:
+            services[s.name] = r.json()
+            print(f"{s.name:14s} ok", file=sys.stderr)
+            continue
+        try:
+            problem = r.json()
+        except ValueError:
+            problem = {"detail": r.text[:200]}
+        services[s.name] = {"status": r.status_code, "problem": problem}
+        print(f"{s.name:14s} {r.status_code} {problem.get('code', '')} {problem.get('detail', '')}", file=sys.stderr)
+        failed = failed or r.status_code != 404
+    result["services"] = services
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
+    if all(v.get("status") == 404 for v in services.values()):
+        return 1  # no service knows the enterprise
+    return 1 if failed else 0

@@ -22,19 +22,39 @@ from tidu_shared.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 
-def _common(settings: KafkaSettings) -> dict[str, Any]:
+def ssl_context(settings: KafkaSettings) -> ssl.SSLContext:
+    """The TLS context for ``SSL`` / ``SASL_SSL``: the broker's CA (``KAFKA_SSL_CAFILE``; the system
+    store when unset), the client certificate for mutual TLS (``KAFKA_SSL_CERTFILE`` /
+    ``KAFKA_SSL_KEYFILE`` / ``KAFKA_SSL_PASSWORD``), hostname checking on unless turned off."""
+    ctx = ssl.create_default_context(cafile=settings.ssl_cafile)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if settings.ssl_certfile:
+        password = settings.ssl_password.get_secret_value() if settings.ssl_password else None
+        ctx.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile, password=password)
+    if not settings.ssl_check_hostname:
+        ctx.check_hostname = False
+    return ctx
+
+
+def client_kwargs(settings: KafkaSettings) -> dict[str, Any]:
+    """Keyword arguments every aiokafka client (producer, consumer, admin) gets: the broker, the
+    security protocol, TLS and SASL (PLAIN or SCRAM-SHA-256/512). The SASL password leaves its
+    ``SecretStr`` only here, into the client; nothing logs these arguments."""
     kw: dict[str, Any] = {
         "bootstrap_servers": settings.bootstrap_servers,
         "security_protocol": settings.security_protocol,
         "request_timeout_ms": settings.request_timeout_ms,
     }
     if settings.security_protocol in ("SSL", "SASL_SSL"):
-        kw["ssl_context"] = ssl.create_default_context(cafile=settings.ssl_cafile)
+        kw["ssl_context"] = ssl_context(settings)
     if settings.sasl_mechanism:
         kw["sasl_mechanism"] = settings.sasl_mechanism
         kw["sasl_plain_username"] = settings.sasl_username
-        kw["sasl_plain_password"] = settings.sasl_password
+        kw["sasl_plain_password"] = settings.sasl_password.get_secret_value() if settings.sasl_password else None
     return kw
+
+
+_common = client_kwargs
 
 
 def make_producer(settings: KafkaSettings, **overrides: Any) -> AIOKafkaProducer:

@@ -5,6 +5,7 @@ Three groups, each with its own environment prefix:
 * ``KAFKA_*`` — the broker, the same for every service (``KAFKA_BOOTSTRAP_SERVERS`` points
   everything at a real Kafka; unset, the dev launcher starts the embedded broker).
 * ``TIDU_AUTH_*`` — token verification, the same for every service.
+* ``TIDU_DATA_*`` — the keys that seal personal data at rest (:mod:`tidu_shared.crypto`).
 * ``TIDU_<SERVICE>_*`` — what belongs to one service (database URL, port, relay tuning);
   see :class:`ServiceSettings` and each service's ``settings.py``.
 
@@ -14,10 +15,12 @@ Placeholder secrets are refused outside development (``TIDU_ENVIRONMENT``).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tidu_shared.crypto import DataProtectionSettings
 
 DEV_JWT_SECRET = "tidu-development-secret-change-me-0123456789"
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "tidu"}
@@ -40,8 +43,15 @@ class KafkaSettings(BaseSettings):
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
-    sasl_password: str | None = Field(default=None, repr=False)
+    # A SecretStr: shown as '**********' in reprs, logs and tracebacks.
+    sasl_password: SecretStr | None = Field(default=None, repr=False)
+    # TLS: the CA bundle that signed the brokers' certificates, and (mutual TLS) the client's
+    # certificate and key (the key's password, if any); hostname checking is on unless turned off.
     ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_password: SecretStr | None = Field(default=None, repr=False)
+    ssl_check_hostname: bool = True
     # Idempotent producers: on for Apache Kafka, off for the development broker (tansu) which
     # refuses them with aiokafka. The inbox keeps consumers idempotent either way.
     enable_idempotence: bool = False
@@ -55,6 +65,24 @@ class KafkaSettings(BaseSettings):
     heartbeat_interval_ms: int = 1500
     fetch_max_wait_ms: int = 10
     request_timeout_ms: int = 10000
+
+    @field_validator("sasl_password", "ssl_password", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _sasl_consistent(self) -> KafkaSettings:
+        uses_sasl = self.security_protocol.startswith("SASL_")
+        if uses_sasl and self.sasl_mechanism is None:
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs KAFKA_SASL_MECHANISM")
+        if self.sasl_mechanism is not None and not uses_sasl:
+            raise ValueError("KAFKA_SASL_MECHANISM needs KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SASL_PLAINTEXT)")
+        if uses_sasl and not self.sasl_username:
+            raise ValueError("SASL needs KAFKA_SASL_USERNAME")
+        if self.ssl_keyfile and not self.ssl_certfile:
+            raise ValueError("KAFKA_SSL_KEYFILE needs KAFKA_SSL_CERTFILE (the client certificate)")
+        return self
 
     def topic(self, name: str) -> str:
         return f"{self.namespace}{name}"
@@ -106,6 +134,10 @@ class ServiceSettings(BaseSettings):
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    data: DataProtectionSettings = Field(default_factory=DataProtectionSettings)
+
+    # A service that stores personal data (the registry) refuses the development data key in production.
+    holds_personal_data: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> ServiceSettings:
@@ -115,6 +147,15 @@ class ServiceSettings(BaseSettings):
                     "production verifies RS256 tokens against an identity provider: set TIDU_AUTH_JWKS_URL "
                     "(HS256 and the development secret are refused in production)"
                 )
-            if self.kafka.sasl_password in PLACEHOLDER_SECRETS:
-                raise ValueError("KAFKA_SASL_PASSWORD is a placeholder; set the real secret")
+            if self.kafka.sasl_mechanism is not None:
+                password = self.kafka.sasl_password.get_secret_value() if self.kafka.sasl_password else ""
+                if not password.strip():
+                    raise ValueError("KAFKA_SASL_PASSWORD is empty; production needs the principal's real secret")
+                if password.strip().lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError("KAFKA_SASL_PASSWORD is a placeholder; set the real secret")
+            if self.holds_personal_data and self.data.uses_development_key:
+                raise ValueError(
+                    "production seals personal data with real keys: set TIDU_DATA_KEYS (id=base64url 32 bytes, "
+                    "current first) and TIDU_DATA_HASH_KEY; the development key is refused"
+                )
         return self

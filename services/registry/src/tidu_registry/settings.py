@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
 from tidu_shared.settings import Environment, ServiceSettings
@@ -9,6 +11,9 @@ from tidu_shared.settings import Environment, ServiceSettings
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TIDU_REGISTRY_", extra="ignore")
+
+    # Identity and phone numbers are stored here (sealed): production refuses the development data key.
+    holds_personal_data: ClassVar[bool] = True
 
     database_url: str = "sqlite+aiosqlite:///var/registry.db"
     port: int = 8001

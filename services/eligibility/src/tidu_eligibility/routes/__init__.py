@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tidu_eligibility.routes import batch_runs, candidates, enterprises, evaluations, rulesets
+from tidu_eligibility.routes import batch_runs, candidates, data_export, enterprises, evaluations, rulesets
 
 
 def routers() -> list[APIRouter]:
-    return [evaluations.router, rulesets.router, enterprises.router, candidates.router, batch_runs.router]
+    return [
+        evaluations.router,
+        rulesets.router,
+        enterprises.router,
+        candidates.router,
+        batch_runs.router,
+        data_export.router,
+    ]

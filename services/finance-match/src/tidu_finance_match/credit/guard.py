@@ -114,7 +114,11 @@ class GuardedCreditClient:
         self.cache = cache
         self._now = now
 
-    async def lookup(self, uscc: str, *, requester: LookupRequester) -> CreditReport:
+    async def lookup(
+        self, uscc: str, *, requester: LookupRequester, consent_checker: ConsentChecker | None = None
+    ) -> CreditReport:
+        """``consent_checker`` narrows, for this look-up, which consents count (an institution asks
+        under the consent of a demand pushed to it, not under any consent of the enterprise)."""
         started = time.perf_counter()
         code = normalize_uscc(uscc) if isinstance(uscc, str) else str(uscc)
 
@@ -147,7 +151,7 @@ class GuardedCreditClient:
             await audit(LookupOutcome.INVALID_USCC, error_code=InvalidUscc.code)
             raise InvalidUscc(f"{uscc!r} is not a valid USCC", uscc=uscc)
 
-        consent = await self._consent_checker(code, CREDIT_LOOKUP_SCOPE)
+        consent = await (consent_checker or self._consent_checker)(code, CREDIT_LOOKUP_SCOPE)
         if consent is None or not consent.permits(code, CREDIT_LOOKUP_SCOPE, self._now()):
             await audit(
                 LookupOutcome.REFUSED_NO_CONSENT,

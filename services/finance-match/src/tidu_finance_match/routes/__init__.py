@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tidu_finance_match.routes import cases, catalogue, demands, enterprises, reports
+from tidu_finance_match.routes import cases, catalogue, data_export, demands, enterprises, reports
 
 ROUTERS: tuple[APIRouter, ...] = (
     demands.router,
@@ -12,4 +12,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     catalogue.router,
     enterprises.router,
     reports.router,
+    data_export.router,
 )

@@ -40,8 +40,16 @@ from tidu_finance_match.credit.guard import (
     LookupRequester,
 )
 from tidu_finance_match.credit.models import CreditReport
-from tidu_finance_match.models import CaseRow, ConsentRow, CreditLookupRow, CreditStandingRow, EnterpriseProfile
+from tidu_finance_match.models import (
+    CaseRow,
+    ConsentRow,
+    CreditLookupRow,
+    CreditStandingRow,
+    DemandRow,
+    EnterpriseProfile,
+)
 from tidu_finance_match.use_cases.engine import rematch_enterprise
+from tidu_shared.audit import hides_existence
 from tidu_shared.auth import Principal, Role
 from tidu_shared.db import Database
 from tidu_shared.errors import ProblemError, not_found
@@ -81,6 +89,45 @@ async def consent_in_force(session: AsyncSession, uscc: str, scope: str, now: da
         .all()
     )
     return next((r for r in rows if r.in_force(now)), None)
+
+
+async def institution_consent_in_force(
+    session: AsyncSession, uscc: str, institution: str, scope: str, now: datetime
+) -> ConsentRow | None:
+    """The latest consent in force covering ``scope`` that came with a demand of the enterprise
+    pushed to ``institution`` (a case of it): what an institution may act under."""
+    column = ConsentRow.credit_lookup if scope == CREDIT_LOOKUP_SCOPE else ConsentRow.share_with_institutions
+    pushed = (
+        select(DemandRow.consent_id)
+        .join(CaseRow, CaseRow.demand_id == DemandRow.id)
+        .where(CaseRow.uscc == uscc, CaseRow.institution_code == institution, DemandRow.consent_id.is_not(None))
+    )
+    rows = (
+        (
+            await session.execute(
+                select(ConsentRow)
+                .where(
+                    ConsentRow.uscc == uscc,
+                    column.is_(True),
+                    ConsentRow.revoked_at.is_(None),
+                    ConsentRow.id.in_(pushed),
+                )
+                .order_by(ConsentRow.granted_at.desc())
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return next((r for r in rows if r.in_force(now)), None)
+
+
+def institution_consent_checker(db: Database, institution: str) -> ConsentChecker:
+    async def check(uscc: str, scope: str) -> ConsentRecord | None:
+        async with db.read() as s:
+            row = await institution_consent_in_force(s, uscc, institution, scope, utcnow())
+        return consent_record(row) if row is not None else None
+
+    return check
 
 
 def consent_checker(db: Database) -> ConsentChecker:
@@ -143,9 +190,16 @@ async def record_consent(db: Database, row: ConsentRow) -> None:
         await ensure_consent(s, row)
 
 
-async def refresh_credit(ctx: FinanceContext, db: Database, *, uscc: str, requester: LookupRequester) -> CreditReport:
+async def refresh_credit(
+    ctx: FinanceContext,
+    db: Database,
+    *,
+    uscc: str,
+    requester: LookupRequester,
+    consent_checker: ConsentChecker | None = None,
+) -> CreditReport:
     """Look up (consent check, cache, audit), then store the grade and re-match. Raises CreditError."""
-    report = await ctx.credit_client().lookup(uscc, requester=requester)
+    report = await ctx.credit_client().lookup(uscc, requester=requester, consent_checker=consent_checker)
     now = utcnow()
     oldest = now - timedelta(days=ctx.settings.credit_grade_max_age_days)
     async with db.transaction() as s:
@@ -218,12 +272,12 @@ async def credit_report_for(ctx: FinanceContext, db: Database, principal: Princi
             has_case = False
     if principal.role == Role.enterprise:
         if principal.uscc != uscc:
-            raise not_found("enterprise_not_found", "企业", "enterprise")
+            raise hides_existence(not_found("enterprise_not_found", "企业", "enterprise"))
         purpose = "enterprise_self"
     elif principal.role == Role.institution:
         if not has_case:
             # An institution sees only enterprises whose demands were matched to its products.
-            raise not_found("enterprise_not_found", "企业", "enterprise")
+            raise hides_existence(not_found("enterprise_not_found", "企业", "enterprise"))
         purpose = "institution_review"
     elif principal.role == Role.operator:
         if profile is None:
@@ -240,8 +294,10 @@ async def credit_report_for(ctx: FinanceContext, db: Database, principal: Princi
             403, "role_not_allowed", "无权访问", f"当前角色（{principal.role}）无权查询信用报告", "role not allowed"
         )
     requester = LookupRequester(actor_id=principal.sub, role=str(principal.role), purpose=purpose)
+    # An institution looks up only under a consent that came with a demand pushed to it.
+    checker = institution_consent_checker(db, principal.inst or "") if principal.role == Role.institution else None
     try:
-        return await refresh_credit(ctx, db, uscc=uscc, requester=requester)
+        return await refresh_credit(ctx, db, uscc=uscc, requester=requester, consent_checker=checker)
     except CreditError as exc:
         raise credit_problem(exc) from exc
 

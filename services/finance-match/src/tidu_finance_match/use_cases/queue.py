@@ -112,5 +112,6 @@ async def institution_queue(
             else None
         )
         item["consent_in_force"] = shared
+        item["consent_id"] = consent.id if shared and consent is not None else None
         items.append(item)
     return {"institution_code": institution_code, "items": items, "total": total}

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from tidu_registry.routes import (
     changes,
     commissioners,
+    data_export,
     enterprises,
     imports,
     indicators,
@@ -31,4 +32,5 @@ ROUTERS: list[APIRouter] = [
     targets.router,
     changes.router,
     jobs.router,
+    data_export.router,
 ]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tidu_whistle.routes import departments, enterprises, issues, open311, routing_rules, scheduler, statistics
+from tidu_whistle.routes import (
+    data_export,
+    departments,
+    enterprises,
+    issues,
+    open311,
+    routing_rules,
+    scheduler,
+    statistics,
+)
 
 
 def routers() -> list[APIRouter]:
@@ -16,4 +25,5 @@ def routers() -> list[APIRouter]:
         scheduler.router,
         enterprises.router,
         open311.router,
+        data_export.router,
     ]
