@@ -131,11 +131,18 @@ class EventConsumer:
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
 
     async def stop(self, timeout_s: float = 5.0) -> None:
+        """Finish the batch in hand — applied and its offsets committed — then leave the group.
+        Cancelling straight away could land between a batch's commit in the database and its
+        offset commit, and the next start would receive that batch again. Cancelled only when the
+        batch does not finish within ``timeout_s`` (the inbox still absorbs the re-delivery)."""
         self._stopping = True
         if self._task is not None:
-            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._task, timeout_s)
+                await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+            if not self._task.done():
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._task
 
     async def _run(self) -> None:
         while not self._stopping:

@@ -100,7 +100,9 @@ def terminate(procs: list[subprocess.Popen[bytes]]) -> None:
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
+    # uvicorn's graceful shutdown (10 s for requests in flight) plus the lifespan's (consumers finish
+    # their batch, the relay flushes: up to 5 s each) before a kill
+    deadline = time.monotonic() + 30
     for p in procs:
         try:
             p.wait(timeout=max(0.1, deadline - time.monotonic()))
