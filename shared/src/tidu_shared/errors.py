@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -84,7 +84,8 @@ def problem_response(request: Request | None, problem: ProblemError) -> JSONResp
             body["request_id"] = rid
     if problem.errors:
         body["errors"] = [e.to_dict() for e in problem.errors]
-    body.update(problem.extra)
+    # Extra members never replace the standard ones (a "status" here once hid the HTTP status).
+    body.update({k: v for k, v in problem.extra.items() if k not in body})
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
 
 
@@ -147,6 +148,31 @@ def _validation_problem(exc: RequestValidationError) -> ProblemError:
     )
 
 
+def _out_of_range_problem() -> ProblemError:
+    return ProblemError(
+        422,
+        "value_out_of_range",
+        "请求数据有误",
+        "请求中的数值超出允许范围（如页码、年份或编号过大）或含有不允许的字符，请检查后重试",
+        "A value in the request is out of range (an offset, year or id too large) or has a forbidden character",
+    )
+
+
+def _is_bad_value(exc: BaseException) -> bool:
+    """A database error caused by a value in the request, not by the database: asyncpg's client-side
+    ``DataError`` (an integer beyond int64) or SQLSTATE class 22 "data exception" (a NUL in text,
+    a number out of its column's range). SQLAlchemy's asyncpg dialect reports both as a bare
+    ``DBAPIError``; found by tests/fuzz on PostgreSQL, where they were answered 503."""
+    seen: set[int] = set()
+    cause: BaseException | None = getattr(exc, "orig", None) or exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if type(cause).__name__ == "DataError" or str(getattr(cause, "sqlstate", "") or "").startswith("22"):
+            return True
+        cause = cause.__cause__ or getattr(cause, "orig", None)
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -159,6 +185,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {
+            400: ("malformed_request", "请求格式有误", "请求体无法解析，请检查 JSON 或表单格式"),
             404: ("not_found", "未找到", "请求的地址不存在"),
             405: ("method_not_allowed", "方法不允许", "该地址不支持此请求方法"),
             401: ("unauthenticated", "未登录", "需要有效的访问令牌"),
@@ -185,11 +212,20 @@ def install_error_handlers(app: FastAPI) -> None:
             ),
         )
 
+    @app.exception_handler(OverflowError)  # SQLite: an integer beyond 64 bits bound as a parameter
+    @app.exception_handler(DataError)  # PostgreSQL: a value out of its column type's range
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("value out of range: %s", type(getattr(exc, "orig", exc)).__name__)
+        return problem_response(request, _out_of_range_problem())
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(ConnectionError)
     async def _db_down(request: Request, exc: Exception) -> JSONResponse:
+        if _is_bad_value(exc):
+            log.warning("value out of range: %s", exc.__class__.__name__)
+            return problem_response(request, _out_of_range_problem())
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return problem_response(
             request,

@@ -282,6 +282,9 @@ class QueueItemOut(CaseOut):
         description="the enterprise's data; null when its consent to share is no longer in force"
     )
     consent_in_force: bool
+    consent_id: str | None = Field(
+        default=None, description="the consent under which the enterprise's data is shown (null: not shown)"
+    )
 
 
 class QueuePage(BaseModel):
@@ -330,6 +333,14 @@ class SweepIn(_Request):
     now: dt.datetime | None = Field(
         default=None, description="pretend it is this time (outside production only: tests and drills)"
     )
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        # pydantic would take a number as a Unix time (found by tests/fuzz: {"now": 111} swept as 1970)
+        if value is not None and not isinstance(value, str | dt.datetime):
+            raise ValueError("时间应为 ISO 8601 文本，如 2025-09-26T10:00:00+08:00 | now must be ISO 8601 text")
+        return value
 
 
 class SweepOut(BaseModel):

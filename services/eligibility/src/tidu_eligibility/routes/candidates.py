@@ -7,7 +7,7 @@ admins: any or all."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
@@ -18,6 +18,7 @@ from tidu_eligibility.problems import ruleset_not_found
 from tidu_eligibility.queries import candidates
 from tidu_eligibility.routes.common import Caller, context, page_size
 from tidu_eligibility.schemas import CandidatePage, Tier
+from tidu_shared.query_types import IsoDayText
 
 router = APIRouter(prefix="/v1", tags=["candidates"])
 
@@ -33,7 +34,7 @@ async def get_candidates(
     tier: Tier | None = Query(default=None, description="the rule set in force for this tier on as_of"),
     ruleset: str | None = Query(default=None, max_length=64, description="or a rule-set id"),
     district: str | None = Query(default=None, pattern=r"^\d{6}$"),
-    as_of: dt.date | None = Query(default=None, description="default today (China time)"),
+    as_of: Annotated[dt.date | None, IsoDayText, Query(description="default today (China time)")] = None,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=100, ge=1),
 ) -> Any:

@@ -5,7 +5,7 @@ stored data ("what do I lack for the next tier?"). Access: :mod:`tidu_eligibilit
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
@@ -25,6 +25,7 @@ from tidu_eligibility.use_cases.evaluations import on_stored_data
 from tidu_shared.auth import ensure_may_read_enterprise
 from tidu_shared.db import Database
 from tidu_shared.errors import not_found
+from tidu_shared.query_types import IsoDayText
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
@@ -162,7 +163,7 @@ async def get_live_evaluation(
     target: str,
     request: Request,
     principal: Caller,
-    as_of: dt.date | None = None,
+    as_of: Annotated[dt.date | None, IsoDayText] = None,
     year: int | None = Query(default=None, ge=1990, le=2100),
     review: bool = False,
 ) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -17,6 +17,7 @@ from tidu_eligibility.schemas import RuleSetOut, RuleSetSummaryOut, RuleSetUploa
 from tidu_eligibility.use_cases.rulesets import upload_ruleset
 from tidu_shared.auth import Role, require_roles
 from tidu_shared.errors import ProblemError
+from tidu_shared.query_types import IsoDayText
 
 router = APIRouter(prefix="/v1/rulesets", tags=["rule sets"])
 
@@ -78,7 +79,9 @@ async def get_ruleset(
     ruleset_id: str,
     request: Request,
     principal: Caller,
-    as_of: dt.date | None = Query(default=None, description="the version that applies on this date; default today"),
+    as_of: Annotated[
+        dt.date | None, IsoDayText, Query(description="the version that applies on this date; default today")
+    ] = None,
     version: int | None = Query(default=None, ge=1, description="or a version number"),
 ) -> Response:
     ctx = context(request)

@@ -15,11 +15,11 @@ from tidu_shared.errors import ProblemError
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db  # type: ignore[no-any-return]
 
 
-def get_ctx(request: Request) -> FinanceContext:
+async def get_ctx(request: Request) -> FinanceContext:
     return request.app.state.finance  # type: ignore[no-any-return]
 
 
@@ -27,7 +27,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 CtxDep = Annotated[FinanceContext, Depends(get_ctx)]
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(alias="If-Match", description='the version read (ETag), e.g. "3"; stale → 412'),

@@ -14,6 +14,7 @@ from tidu_finance_match.schemas import ConsentOut, EnterpriseProfileOut
 from tidu_finance_match.serialize import iso, json_response
 from tidu_finance_match.use_cases import credit as uc
 from tidu_finance_match.views import consent_json
+from tidu_shared.audit import sensitive_read
 from tidu_shared.auth import CurrentPrincipal, Role, ensure_may_read_enterprise
 from tidu_shared.errors import ProblemError, not_found
 from tidu_shared.outbox import utcnow
@@ -39,6 +40,7 @@ async def get_enterprise(uscc: str, principal: CurrentPrincipal, db: DbDep) -> E
 @router.get(
     "/enterprises/{uscc}/credit",
     summary="企业信用报告 Credit report (needs the enterprise's consent; every look-up is audited)",
+    dependencies=[sensitive_read("credit")],
     responses={
         403: {"description": "无授权 no consent in force (credit_consent_missing) or not allowed"},
         404: {"description": "不存在，或该企业的需求未推送给本机构 not found / not matched to your products"},

@@ -17,6 +17,7 @@ from tidu_finance_match.use_cases.statistics import StatsQuery, statistics
 from tidu_shared.auth import CurrentPrincipal, Role
 from tidu_shared.errors import FieldProblem, ProblemError
 from tidu_shared.outbox import utcnow
+from tidu_shared.query_types import IsoDayText
 from tidu_shared.settings import Environment
 
 router = APIRouter(prefix="/v1", tags=["statistics and operations 统计·运维"])
@@ -62,8 +63,10 @@ async def get_statistics(
     by: Annotated[
         list[str], Query(description="product | institution | district | tier | period (repeat or comma-separate)")
     ] = ["period"],  # noqa: B006
-    date_from: Annotated[date | None, Query(alias="from", description="demands from this day (China time)")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="up to and including this day")] = None,
+    date_from: Annotated[
+        date | None, IsoDayText, Query(alias="from", description="demands from this day (China time)")
+    ] = None,
+    date_to: Annotated[date | None, IsoDayText, Query(alias="to", description="up to and including this day")] = None,
     granularity: Granularity = Granularity.MONTH,
     district: str | None = Query(default=None, pattern=r"^\d{6}$"),
 ) -> Response:

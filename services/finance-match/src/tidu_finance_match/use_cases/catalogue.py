@@ -34,6 +34,7 @@ from tidu_finance_match.domain.errors import CatalogueError
 from tidu_finance_match.models import CatalogueState, InstitutionRow, ProductRow
 from tidu_finance_match.use_cases.common import precondition_failed
 from tidu_finance_match.use_cases.engine import ProductRematch, rematch_product_change
+from tidu_shared.audit import hides_existence
 from tidu_shared.auth import Principal, Role
 from tidu_shared.db import Database
 from tidu_shared.errors import FieldProblem, ProblemError, conflict, not_found
@@ -145,8 +146,10 @@ async def _locked_product(session: AsyncSession, principal: Principal, code: str
     """The product, locked; an institution asking for another's product gets 404."""
     stmt = select(ProductRow).where(ProductRow.code == code).with_for_update()
     row = (await session.execute(stmt)).scalar_one_or_none()
-    if row is None or (principal.role == Role.institution and row.institution_code != principal.inst):
+    if row is None:
         raise not_found("product_not_found", "产品", "product")
+    if principal.role == Role.institution and row.institution_code != principal.inst:
+        raise hides_existence(not_found("product_not_found", "产品", "product"))
     return row
 
 
@@ -187,8 +190,10 @@ async def replace_product(
         row = (
             await s.execute(select(ProductRow).where(ProductRow.code == code).with_for_update())
         ).scalar_one_or_none()
-        if row is None or (principal.role == Role.institution and row.institution_code != principal.inst):
+        if row is None:
             raise not_found("product_not_found", "产品", "product")
+        if principal.role == Role.institution and row.institution_code != principal.inst:
+            raise hides_existence(not_found("product_not_found", "产品", "product"))
         _ensure_may_manage(principal, row.institution_code)
         spec.setdefault("institution", row.institution_code)
         if spec.get("code") != code:
@@ -224,8 +229,10 @@ async def withdraw_product(
         row = (
             await s.execute(select(ProductRow).where(ProductRow.code == code).with_for_update())
         ).scalar_one_or_none()
-        if row is None or (principal.role == Role.institution and row.institution_code != principal.inst):
+        if row is None:
             raise not_found("product_not_found", "产品", "product")
+        if principal.role == Role.institution and row.institution_code != principal.inst:
+            raise hides_existence(not_found("product_not_found", "产品", "product"))
         _ensure_may_manage(principal, row.institution_code)
         if if_match is not None and if_match != row.version:
             raise precondition_failed(row.version)

@@ -58,6 +58,7 @@ from tidu_finance_match.use_cases.common import (
 from tidu_finance_match.use_cases.credit import ensure_consent, new_consent, record_consent, try_refresh_credit
 from tidu_finance_match.use_cases.engine import OPEN, apply_outcome, match_demand
 from tidu_finance_match.use_cases.workflow import case_event
+from tidu_shared.audit import hides_existence
 from tidu_shared.auth import Principal, Role
 from tidu_shared.contracts.finance import DEMAND_SUBMITTED, DEMAND_WITHDRAWN
 from tidu_shared.db import Database
@@ -320,7 +321,7 @@ def ensure_may_read_demand(principal: Principal, bundle: DemandBundle) -> None:
         return
     if role == Role.enterprise:
         if principal.uscc != row.uscc:
-            raise _demand_not_found()
+            raise hides_existence(_demand_not_found())
         return
     if role == Role.operator:
         if not principal.sees_district(row.district_code):
@@ -330,7 +331,7 @@ def ensure_may_read_demand(principal: Principal, bundle: DemandBundle) -> None:
         return
     if role == Role.institution:
         if not any(c.institution_code == principal.inst for c in bundle.cases):
-            raise _demand_not_found()
+            raise hides_existence(_demand_not_found())
         return
     raise ProblemError(
         403, "role_not_allowed", "无权访问", f"当前角色（{principal.role}）无权查看融资需求", "role not allowed"
@@ -452,8 +453,10 @@ async def withdraw_demand(
         row = (
             await s.execute(select(DemandRow).where(DemandRow.id == demand_id).with_for_update())
         ).scalar_one_or_none()
-        if row is None or (principal.role == Role.enterprise and principal.uscc != row.uscc):
+        if row is None:
             raise _demand_not_found()
+        if principal.role == Role.enterprise and principal.uscc != row.uscc:
+            raise hides_existence(_demand_not_found())
         if if_match is not None and if_match != row.version:
             raise precondition_failed(row.version)
         if row.status != OPEN:
@@ -463,7 +466,7 @@ async def withdraw_demand(
                 "状态冲突",
                 f"融资需求已关闭（{row.status}），不能撤回",
                 f"the demand is {row.status}",
-                extra={"status": row.status},
+                extra={"demand_status": row.status},  # "status" is the HTTP status (RFC 9457)
             )
         cases = list((await s.execute(select(CaseRow).where(CaseRow.demand_id == row.id))).scalars())
         withdrawn: list[str] = []

@@ -46,6 +46,7 @@ from tidu_finance_match.use_cases.common import (
     store_case,
 )
 from tidu_finance_match.use_cases.engine import raise_failure_if_due
+from tidu_shared.audit import hides_existence
 from tidu_shared.auth import Principal, Role
 from tidu_shared.contracts.finance import DEMAND_FINANCED, case_event_type
 from tidu_shared.db import Database
@@ -168,7 +169,7 @@ async def act_on_case(
         demand = (await s.execute(select(DemandRow).where(DemandRow.id == demand_id).with_for_update())).scalar_one()
         row = (await s.execute(select(CaseRow).where(CaseRow.id == case_id).with_for_update())).scalar_one()
         if principal.role == Role.institution and row.institution_code != principal.inst:
-            raise _case_not_found()
+            raise hides_existence(_case_not_found())
         if if_match is not None and if_match != row.version:
             raise precondition_failed(row.version)
         try:
@@ -234,9 +235,9 @@ async def read_case(db: Database, principal: Principal, case_id: str) -> tuple[C
         raise _case_not_found()
     role = principal.role
     if role == Role.institution and row.institution_code != principal.inst:
-        raise _case_not_found()
+        raise hides_existence(_case_not_found())
     if role == Role.enterprise and row.uscc != principal.uscc:
-        raise _case_not_found()
+        raise hides_existence(_case_not_found())
     if role == Role.operator and not principal.sees_district(demand.district_code):
         raise ProblemError(403, "other_district", "无权访问", "只能查看本区县企业的对接记录", "other district")
     if role not in (Role.institution, Role.enterprise, Role.operator, Role.admin):

@@ -27,6 +27,7 @@ from tidu_registry.schemas import (
 )
 from tidu_registry.search import region_condition
 from tidu_registry.use_cases import commissioners as cases
+from tidu_shared.audit import sensitive_read
 from tidu_shared.auth import CurrentPrincipal, Role
 
 router = APIRouter(prefix="/v1", tags=["commissioners"])
@@ -41,7 +42,12 @@ async def create_commissioner(body: CommissionerIn, request: Request, principal:
     return await cases.create_commissioner(get_db(request), principal, body.model_dump())
 
 
-@router.get("/commissioners", response_model=list[CommissionerOut], summary="服务专员 Commissioners (own district)")
+@router.get(
+    "/commissioners",
+    response_model=list[CommissionerOut],
+    summary="服务专员 Commissioners (own district)",
+    dependencies=[sensitive_read("phone")],
+)
 async def list_commissioners(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     access.ensure_operator(principal)
     stmt = select(commissioners).order_by(C.district_code, C.id)
@@ -52,7 +58,12 @@ async def list_commissioners(request: Request, principal: CurrentPrincipal) -> l
         return [dict(r._mapping) for r in (await s.execute(stmt)).all()]
 
 
-@router.get("/commissioners/{commissioner_id}", response_model=CommissionerOut, summary="服务专员 One commissioner")
+@router.get(
+    "/commissioners/{commissioner_id}",
+    response_model=CommissionerOut,
+    summary="服务专员 One commissioner",
+    dependencies=[sensitive_read("phone")],
+)
 async def get_commissioner(commissioner_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     async with get_db(request).read() as s:
         row = (await s.execute(select(commissioners).where(C.id == commissioner_id))).first()
@@ -78,6 +89,7 @@ async def update_commissioner(
     "/enterprises/{uscc}/commissioner",
     response_model=EnterpriseCommissionerOut,
     summary="一企一员 The enterprise's commissioner and the history of assignments",
+    dependencies=[sensitive_read("phone")],
 )
 async def enterprise_commissioner(uscc: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     async with get_db(request).read() as s:

@@ -4,9 +4,11 @@ caller may read."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import Query, Request
+from pydantic import BeforeValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidu_registry import access
@@ -38,5 +40,13 @@ async def readable(s: AsyncSession, principal: Principal, uscc: str) -> Enterpri
     return ent
 
 
-# A date in a query string (as_of, valid_on, today …): bounded so that date arithmetic never overflows.
-QueryDay = Annotated[dt.date | None, Query(ge=EARLIEST, le=LATEST)]
+def _iso_day(value: object) -> object:
+    """Only ``YYYY-MM-DD``: pydantic would read a number such as ``0.0`` as a Unix time (1970-01-01)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("日期格式应为 YYYY-MM-DD | date must be YYYY-MM-DD")
+    return value
+
+
+# A date in a query string (as_of, valid_on, today …): bounded so that date arithmetic never overflows,
+# and written as a date (found by tests/fuzz: ``?on=0.0`` was taken as 1970-01-01).
+QueryDay = Annotated[dt.date | None, BeforeValidator(_iso_day), Query(ge=EARLIEST, le=LATEST)]

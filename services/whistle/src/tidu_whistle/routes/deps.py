@@ -12,11 +12,11 @@ from tidu_whistle.context import WhistleContext
 from tidu_whistle.problems import if_match_required, invalid_if_match
 
 
-def _db(request: Request) -> Database:
+async def _db(request: Request) -> Database:
     return request.app.state.db  # type: ignore[no-any-return]
 
 
-def _ctx(request: Request) -> WhistleContext:
+async def _ctx(request: Request) -> WhistleContext:
     return request.app.state.whistle  # type: ignore[no-any-return]
 
 
@@ -40,7 +40,7 @@ def parse_if_match(value: str | None) -> int:
     return int(match.group(1))
 
 
-def _if_match(
+async def _if_match(
     if_match: Annotated[
         str | None,
         Header(description='The issue\'s ETag (its version), e.g. "3". Missing: 428; stale: 412.'),

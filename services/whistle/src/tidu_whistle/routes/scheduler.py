@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BeforeValidator
 
 from tidu_shared.auth import CurrentPrincipal
 from tidu_shared.auth import Role as TokenRole
@@ -16,6 +18,13 @@ from tidu_whistle.scheduler import SlaScheduler, SweepBusy
 from tidu_whistle.schemas import SweepOut
 
 router = APIRouter(prefix="/v1/scheduler", tags=["ops"])
+
+
+def _iso_instant(value: object) -> object:
+    """Only ISO 8601 text: pydantic would read a number such as ``0.84`` as a Unix time (found by tests/fuzz)."""
+    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("时间应为 ISO 8601 格式，如 2025-09-26T10:00:00+08:00 | now must be ISO 8601")
+    return value
 
 
 @router.post(
@@ -33,7 +42,9 @@ async def sweep_now(
     request: Request,
     principal: CurrentPrincipal,
     ctx: CtxDep,
-    now: Annotated[dt.datetime | None, Query(description="only outside production")] = None,
+    now: Annotated[
+        dt.datetime | None, BeforeValidator(_iso_instant), Query(description="only outside production")
+    ] = None,
     full: bool = False,
 ) -> SweepOut:
     if principal.role not in (TokenRole.operator, TokenRole.admin):
