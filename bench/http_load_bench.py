@@ -4,7 +4,14 @@ FastAPI JSON endpoint with the same uvicorn settings (one process, no access log
 
 Needs ``wrk`` (Debian package ``wrk``; ``make bench`` installs it when missing and apt is usable).
 
-    .venv/bin/python -m bench.http_load_bench
+    .venv/bin/python -m bench.http_load_bench [--profile DIR] [--postgres URL]
+
+``--postgres URL``: the registry on PostgreSQL (a throw-away server's admin URL, e.g. from
+``scripts/postgres.sh start``; a fresh database is created in it) instead of SQLite.
+
+``--profile DIR``: py-spy samples the registry's uvicorn process during its wrk run and writes a
+flame graph (``registry.svg``) and the collapsed stacks (``registry.txt``) to DIR (needs ``py-spy``
+and the permission to attach to a child process).
 """
 
 from __future__ import annotations
@@ -37,7 +44,12 @@ def uvicorn(target: str, port: int, env: dict[str, str], log: Path, factory: boo
     return subprocess.Popen(cmd, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
 
 
-def wrk(url: str, headers: dict[str, str], paths: list[str], seconds: int = 10) -> float:
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, headers: dict[str, str], paths: list[str], seconds: int = 10) -> tuple[float, float, float]:
+    """Requests/s and the p50 and p99 latency (ms) of one wrk run."""
     script = Path(tempfile.mkdtemp()) / "rotate.lua"
     lua_paths = ", ".join(f'"{p}"' for p in paths)
     script.write_text(
@@ -45,7 +57,7 @@ def wrk(url: str, headers: dict[str, str], paths: list[str], seconds: int = 10) 
         "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n",
         encoding="utf-8",
     )
-    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", str(script)]
+    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script)]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -53,11 +65,20 @@ def wrk(url: str, headers: dict[str, str], paths: list[str], seconds: int = 10) 
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if non2xx:
         raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses:\n{out}")
-    assert m, out
-    return float(m.group(1))
+    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    assert m and p50 and p99, out
+    return float(m.group(1)), _ms(*p50.groups()), _ms(*p99.groups())
 
 
-def run() -> list[Figure]:
+def _fresh_postgres(admin_url: str) -> str:
+    from tidu_shared.testing.databases import ServiceDatabases
+
+    os.environ["TIDU_TEST_POSTGRES_URL"] = admin_url  # where ServiceDatabases creates the database
+    return ServiceDatabases(Path(tempfile.mkdtemp(prefix="tidu-http-pg-")), "httpbench").fresh("registry")
+
+
+def run(profile: Path | None = None, postgres: str | None = None) -> list[Figure]:
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install wrk", file=sys.stderr)
         return []
@@ -65,7 +86,7 @@ def run() -> list[Figure]:
     broker = DevBroker(log_path=work / "broker.log").start()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        db_url = f"sqlite+aiosqlite:///{work}/registry.db"
+        db_url = _fresh_postgres(postgres) if postgres else f"sqlite+aiosqlite:///{work}/registry.db"
         upgrade("tidu_registry", "registry", db_url)
         env = dict(
             os.environ,
@@ -104,14 +125,41 @@ def run() -> list[Figure]:
                 time.sleep(0.1)
         paths = [f"/v1/enterprises/{c}" for c in codes]
         floor = wrk(f"http://127.0.0.1:{bare_port}", headers, paths)
+        spies: list[subprocess.Popen[bytes]] = []
+        if profile is not None:
+            profile.mkdir(parents=True, exist_ok=True)
+            spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            for fmt, name in (("flamegraph", "registry.svg"), ("raw", "registry.txt")):
+                cmd = [spy, "record", "-p", str(procs[0].pid), "-d", "9", "-r", "200", "-f", fmt]
+                cmd += ["-o", str(profile / name), "--nonblocking", "--threads"]
+                spies.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         value = wrk(f"http://127.0.0.1:{reg_port}", headers, paths)
+        for spy in spies:
+            spy.wait(timeout=60)
     finally:
         for p in procs:
             p.terminate()
             p.wait(timeout=10)
         broker.stop()
-    return [Figure("registry GET /v1/enterprises/{uscc} under wrk", value, "req/s", floor, "bare FastAPI endpoint")]
+    backend = "PostgreSQL" if postgres else "SQLite"
+    return [
+        Figure(
+            f"registry GET /v1/enterprises/{{uscc}} under wrk ({backend})",
+            value[0],
+            "req/s",
+            floor[0],
+            "bare FastAPI endpoint",
+        ),
+        Figure("  the same: latency p50", value[1], "ms", floor[1], "bare FastAPI endpoint"),
+        Figure("  the same: latency p99", value[2], "ms", floor[2], "bare FastAPI endpoint"),
+    ]
 
 
 if __name__ == "__main__":
-    print_table(run())
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy the registry into this folder")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL admin URL: run the registry on it")
+    args = parser.parse_args()
+    print_table(run(args.profile, args.postgres))

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Connection, Row, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidu_registry.access import EnterpriseScope
@@ -56,7 +56,7 @@ async def known_districts(session: AsyncSession) -> Districts:
     return base.extended(District(r.code, r.name, r.province, r.kind) for r in rows)
 
 
-def scope_of(ent: Enterprise) -> EnterpriseScope:
+def scope_of(ent: Enterprise | Row[Any]) -> EnterpriseScope:
     return EnterpriseScope(ent.uscc, ent.district_code, ent.commissioner_id)
 
 
@@ -67,7 +67,20 @@ async def enterprise_or_404(session: AsyncSession, uscc: str) -> Enterprise:
     return ent
 
 
-def enterprise_view(ent: Enterprise) -> dict[str, Any]:
+_ENTERPRISES = Enterprise.__table__
+_BY_USCC = select(_ENTERPRISES).where(_ENTERPRISES.c.uscc == bindparam("uscc"))
+
+
+def enterprise_or_404_inline(conn: Connection, uscc: str) -> Row[Any]:
+    """:func:`enterprise_or_404` on a synchronous connection (``Database.inline_read``): the row,
+    whose attributes are the ORM object's (``enterprise_view`` and ``scope_of`` read either)."""
+    row = conn.execute(_BY_USCC, {"uscc": uscc}).first()
+    if row is None:
+        raise enterprise_not_found()
+    return row
+
+
+def enterprise_view(ent: Enterprise | Row[Any]) -> dict[str, Any]:
     """The current record as a response shows it (sensitive values masked)."""
     return {
         **masked_record(profile_from_row(ent)),

@@ -76,8 +76,9 @@ def changed(old: Mapping[str, Any] | None, new: Mapping[str, Any], fields: Seque
     """What ``history.diff`` states between two plain records, in the stored form (``{field, old,
     new}``) and without building ``Statement`` objects: the import's hot path (a unit test holds the
     two equal)."""
-    before = old or {}
-    return [{"field": f, "old": before.get(f), "new": new.get(f)} for f in fields if before.get(f) != new.get(f)]
+    if old is None:  # a new record (most rows of a first import): every value that is set
+        return [{"field": f, "old": None, "new": v} for f in fields if (v := new.get(f)) is not None]
+    return [{"field": f, "old": a, "new": b} for f in fields if (a := old.get(f)) != (b := new.get(f))]
 
 
 def statements_from_revisions(rows: Iterable[Any]) -> list[Statement]:

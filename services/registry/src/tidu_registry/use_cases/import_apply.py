@@ -1,12 +1,15 @@
 """Applying a validated import inside its transaction (see ``imports``): one pass over each validated
-part builds the rows of every table, the statements and the events; then one ``executemany`` per
-table, running while the next part is prepared (SQLite works in its own thread)."""
+part builds the rows of every table, the statements and the events; the events are validated and
+serialised in bulk (``emit_many``: each event on its own, what they share computed once); then one
+``executemany`` per table — the outbox and the change feed included — running while the next part
+is prepared (SQLite works in its own thread)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -18,8 +21,9 @@ from tidu_registry.domain.enterprise import PROFILE_FIELDS, EnterpriseProfile
 from tidu_registry.domain.history import Source, Statement
 from tidu_registry.domain.import_rows import EnterpriseRow, ImportReport, IndicatorRow
 from tidu_registry.domain.indicators import INDICATOR_FIELDS, YearlyIndicators
-from tidu_registry.events import flush_changes, indicators_reported, profile_changed, publish, registered
-from tidu_registry.models import enterprises, indicators, revisions
+from tidu_registry.events import flush_changes, indicators_reported, profile_changed, registered
+from tidu_registry.models import changes as change_feed
+from tidu_registry.models import enterprises, indicators, outbox, revisions
 from tidu_registry.records import (
     changed,
     indicator_record,
@@ -32,6 +36,8 @@ from tidu_registry.records import (
 from tidu_registry.sqlite_tuning import for_bulk_writes
 from tidu_shared.auth import Principal
 from tidu_shared.contracts.registry import ENTERPRISE_REGISTERED, INDICATORS_REPORTED, PROFILE_CHANGED
+from tidu_shared.outbox import emit_many
+from tidu_shared.outbox import utcnow as outbox_now
 
 CHUNK = 5000  # USCCs per IN (...) (SQLite allows 32,766 variables)
 _CONTACT_COLUMNS = frozenset({"contact_name", "contact_role", "contact_phone", "contact_email"})
@@ -66,6 +72,9 @@ class _Batch:
     indicator_inserts: list[dict[str, Any]] = field(default_factory=list)
     indicator_updates: list[dict[str, Any]] = field(default_factory=list)
     revisions: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # type, uscc, district, data
+    change_feed: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
 
 
 _YIELD_EVERY = 2000  # rows: let the previous part's writes proceed while this one is prepared
@@ -131,9 +140,33 @@ class Applier:
             self._indicators(batch, ind)
             if i % _YIELD_EVERY == _YIELD_EVERY - 1:
                 await asyncio.sleep(0)
+        self._emit(batch)
         await self.drain()
         self._writing = asyncio.create_task(self._write(batch))
         await asyncio.sleep(0)
+
+    def _emit(self, batch: _Batch) -> None:
+        """The part's events, in order, to the outbox rows and the change-feed rows of the batch
+        (each event validated on its own; a run of one type validated and serialised together)."""
+        recorded_at = outbox_now()
+        for event_type, run in groupby(batch.events, key=lambda e: e[0]):
+            events = list(run)
+            emitted = emit_many(self.s, type=event_type, events=[(uscc, data) for _, uscc, _, data in events])
+            for (_, uscc, district, _), e in zip(events, emitted, strict=True):
+                batch.change_feed.append(
+                    {
+                        "event_id": e.id,
+                        "event_type": event_type,
+                        "uscc": uscc,
+                        "district_code": district,
+                        "payload": e.payload,
+                        "recorded_at": recorded_at,
+                    }
+                )
+        # Written with the part (the transaction would write them at commit): the relay reads them
+        # in order of id, which is the order of the events.
+        batch.outbox = self.s.info.pop("outbox_pending", None) or []
+        batch.events.clear()
 
     async def drain(self) -> None:
         if self._writing is not None:
@@ -151,12 +184,8 @@ class Applier:
                 {**profile_values(profile), "created_at": self.now, "updated_at": self.now, "version": 1}
             )
             self._revision(batch, profile.uscc, None, changes)
-            publish(
-                self.s,
-                type=ENTERPRISE_REGISTERED,
-                uscc=profile.uscc,
-                district_code=profile.district_code,
-                data=registered(profile, self.now),
+            batch.events.append(
+                (ENTERPRISE_REGISTERED, profile.uscc, profile.district_code, registered(profile, self.now))
             )
             self.outcome["registered"] += 1
         elif changes:
@@ -166,12 +195,13 @@ class Applier:
                 {**values, "b_uscc": profile.uscc, "updated_at": self.now, "version": here.version + 1}
             )
             self._revision(batch, profile.uscc, None, changes)
-            publish(
-                self.s,
-                type=PROFILE_CHANGED,
-                uscc=profile.uscc,
-                district_code=profile.district_code,
-                data=profile_changed(profile, self._statements(changes), version=here.version + 1),
+            batch.events.append(
+                (
+                    PROFILE_CHANGED,
+                    profile.uscc,
+                    profile.district_code,
+                    profile_changed(profile, self._statements(changes), version=here.version + 1),
+                )
             )
             self.outcome["profiles_changed"] += 1
         else:
@@ -203,22 +233,23 @@ class Applier:
         if changes:
             self._revision(batch, row.uscc, record.year, changes)
         district = self.districts.get(row.uscc) or self.stored[row.uscc].district_code
-        publish(
-            self.s,
-            type=INDICATORS_REPORTED,
-            uscc=row.uscc,
-            district_code=district,
-            data=indicators_reported(
+        batch.events.append(
+            (
+                INDICATORS_REPORTED,
                 row.uscc,
                 district,
-                record.year,
-                plain,
-                restated=here is not None,
-                changed_fields=[c["field"] for c in changes],
-                source=Source.IMPORT.value,
-                who=self.who,
-                at=self.now,
-            ),
+                indicators_reported(
+                    row.uscc,
+                    district,
+                    record.year,
+                    plain,
+                    restated=here is not None,
+                    changed_fields=[c["field"] for c in changes],
+                    source=Source.IMPORT.value,
+                    who=self.who,
+                    at=self.now,
+                ),
+            )
         )
 
     async def _write(self, batch: _Batch) -> None:
@@ -240,4 +271,6 @@ class Applier:
             )
         if batch.revisions:
             await insert_many(s, revisions, batch.revisions)
+        await insert_many(s, outbox, batch.outbox)
+        await insert_many(s, change_feed, batch.change_feed)
         await flush_changes(s)

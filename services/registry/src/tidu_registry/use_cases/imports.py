@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidu_registry import access
@@ -213,6 +214,16 @@ async def import_file(
                     report=summary,
                 )
             )
+    except IntegrityError:
+        # The same content was uploaded concurrently and applied first (the unique content hash, or
+        # the same new enterprises): nothing of this upload was kept; answer as a re-upload would be.
+        async with db.read() as s:
+            first = (
+                await s.execute(select(imports).where(imports.c.content_hash == digest, imports.c.scope == scope))
+            ).first()
+        if first is None:
+            raise
+        return _result(first, repeated=True)
     finally:
         await parts.aclose()
     return ImportResult(import_id, False, filename, principal.sub, apply.now, apply.outcome, summary)
