@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -98,6 +99,7 @@ def run(n: int = 50_000, backend: str = "sqlite") -> list[Figure]:
         rate = asyncio.run(relay_rate(ks, url, rows, batch=2000))
     finally:
         broker.stop()
+        shutil.rmtree(work, ignore_errors=True)
     return [Figure(f"outbox relay, {n} events ({backend})", rate, "events/s", floor, "raw aiokafka produce")]
 
 

@@ -37,6 +37,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import func, select
 
+from bench.common import Figure, percentile, print_table
 from tidu_shared.auth import mint_token
 from tidu_shared.contracts.registry import ENTERPRISE_REGISTERED
 from tidu_shared.db import Database
@@ -185,8 +186,9 @@ async def whistle_latency(kafka: KafkaSettings, database_url: str, n: int) -> tu
         kafka=kafka,
         run_consumers=False,
         scheduler_enabled=False,
-        relay_poll_interval_s=0.01,
         log_level="WARNING",
+        write_rate_per_s=100_000.0,  # one principal submitting back to back: not what the limit is for
+        write_burst=100_000,
     )
     topic = department_topic(LEAD)
     await ensure_topics(kafka, [topic])
@@ -310,22 +312,68 @@ async def sweep_bench(database_url: str, n: int) -> list[tuple[str, float, str]]
 # -- main -------------------------------------------------------------------------------------
 
 
-async def run(args: argparse.Namespace, bootstrap: str, dbs: ServiceDatabases) -> None:
+async def measure(
+    bootstrap: str,
+    dbs: ServiceDatabases,
+    issues: int,
+    sweep_issues: int,
+    *,
+    latency: bool = True,
+    sweeping: bool = True,
+) -> list[Figure]:
     kafka = KafkaSettings(bootstrap_servers=bootstrap, namespace=f"bench{uuid.uuid4().hex[:6]}.", fetch_max_wait_ms=10)
     print(f"broker {bootstrap}; database {dbs.backend}")
-    if not args.skip_latency:
-        raw = await raw_latency(kafka, args.issues)
-        whistle, http = await whistle_latency(kafka, dbs.fresh("whistle"), args.issues)
-        raw = raw + await raw_latency(kafka, args.issues)  # before and after, same broker, same run
+    figures: list[Figure] = []
+    if latency:
+        raw = await raw_latency(kafka, issues)
+        whistle, http = await whistle_latency(kafka, dbs.fresh("whistle"), issues)
+        raw = raw + await raw_latency(kafka, issues)  # before and after, same broker, same run
         print("\n(a) latency")
         print(f"  raw aiokafka produce→consume        {summary_ms(raw)}")
         print(f"  POST /v1/issues → dept topic routed {summary_ms(whistle)}")
         print(f"    of which the HTTP request (201)   {summary_ms(http)}")
-    if not args.skip_sweep:
+        ms = [v * 1000 for v in whistle]
+        raw_ms = [v * 1000 for v in raw]
+        http_ms = [v * 1000 for v in http]
+        for p in (50, 99):
+            figures.append(
+                Figure(
+                    f"whistle submit → department topic, p{p} (n={issues}, {dbs.backend})",
+                    percentile(ms, p),
+                    "ms",
+                    percentile(raw_ms, p),
+                    f"raw produce→consume p{p}",
+                )
+            )
+        figures.append(Figure("  of which POST /v1/issues answered (201), p50", percentile(http_ms, 50), "ms"))
+        figures.append(Figure("  of which POST /v1/issues answered (201), p99", percentile(http_ms, 99), "ms"))
+    if sweeping:
         batch = Settings().scheduler_batch_size
-        print(f"\n(b) SLA sweep over {args.sweep_issues} open issues (batches of {batch})")
-        for label, took, detail in await sweep_bench(dbs.fresh("whistle"), args.sweep_issues):
+        print(f"\n(b) SLA sweep over {sweep_issues} open issues (batches of {batch})")
+        for label, took, detail in await sweep_bench(dbs.fresh("whistle"), sweep_issues):
             print(f"  {label:40} {took:8.2f} s  {detail}")
+            if not label.startswith("seed"):
+                figures.append(Figure(f"whistle sweep of {sweep_issues:,} open issues: {label}", took, "s"))
+    return figures
+
+
+def run(issues: int = 200, sweep_issues: int = 10_000, latency: bool = True, sweeping: bool = True) -> list[Figure]:
+    """Both parts (``make bench``): a development broker and SQLite (or ``KAFKA_BOOTSTRAP_SERVERS`` /
+    ``TIDU_TEST_POSTGRES_URL``), cleaned up afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="whistle-bench-"))
+    dbs = ServiceDatabases(workdir, "bench")
+    broker: DevBroker | None = None
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    try:
+        if not bootstrap and latency:
+            broker = DevBroker(log_path=workdir / "broker.log").start()
+            bootstrap = broker.bootstrap_servers
+        return asyncio.run(measure(bootstrap or "", dbs, issues, sweep_issues, latency=latency, sweeping=sweeping))
+    finally:
+        if broker is not None:
+            broker.stop()
+        dbs.drop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
@@ -335,20 +383,7 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="whistle-bench-"))
-    dbs = ServiceDatabases(workdir, "bench")
-    broker: DevBroker | None = None
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    try:
-        if not bootstrap and not args.skip_latency:
-            broker = DevBroker(log_path=workdir / "broker.log").start()
-            bootstrap = broker.bootstrap_servers
-        asyncio.run(run(args, bootstrap or "", dbs))
-    finally:
-        if broker is not None:
-            broker.stop()
-        dbs.drop_all()
-        shutil.rmtree(workdir, ignore_errors=True)
+    print_table(run(args.issues, args.sweep_issues, latency=not args.skip_latency, sweeping=not args.skip_sweep))
 
 
 if __name__ == "__main__":

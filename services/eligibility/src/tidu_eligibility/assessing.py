@@ -116,8 +116,9 @@ def _previous_key(row: Any) -> tuple[Any, ...]:
 def ladder_inputs(data: EnterpriseData) -> Inputs:
     """What the ladder reads (the district and the qualifications): parsing the yearly rows too
     would cost ten times as much for nothing."""
-    district = data.inputs["enterprise"].get("district_code")
-    return parse_inputs({"enterprise": {"district_code": district}, "qualifications": data.inputs["qualifications"]})
+    inputs = data.ensure_inputs()
+    district = inputs["enterprise"].get("district_code")
+    return parse_inputs({"enterprise": {"district_code": district}, "qualifications": inputs["qualifications"]})
 
 
 def holds_tier(held: frozenset[str], tier: str) -> bool:
@@ -215,6 +216,7 @@ async def record(
             tally.count(o, "unchanged")
             continue
         data = enterprises[o.uscc]
+        data.ensure_inputs()
         tally.count(o, "new" if prev is None else "changed", _transition(prev, o))
         if o.uscc not in snapshots:
             snapshots[o.uscc] = data.snapshot()

@@ -125,6 +125,13 @@ class EnterpriseData:
     def uscc(self) -> str:
         return str(self.profile.uscc)
 
+    def ensure_inputs(self) -> dict[str, Any]:
+        """The engine input, built now if :func:`group` left it out (a batch chunk builds it only
+        for the enterprises whose results it records)."""
+        if not self.inputs:
+            self.inputs = build_inputs(self)
+        return self.inputs
+
     @property
     def district_code(self) -> str | None:
         return self.profile.district_code  # type: ignore[no-any-return]
@@ -188,8 +195,8 @@ def build_inputs(data: EnterpriseData) -> dict[str, Any]:
     }
 
 
-def assemble(profiles: Sequence[Any], years: Iterable[Any], quals: Iterable[Any]) -> list[EnterpriseData]:
-    """Group rows by enterprise (in the order of ``profiles``) and build each engine input."""
+def group(profiles: Sequence[Any], years: Iterable[Any], quals: Iterable[Any]) -> list[EnterpriseData]:
+    """Group rows by enterprise (in the order of ``profiles``), engine inputs not built."""
     by_uscc = {p.uscc: EnterpriseData(p) for p in profiles}
     for y in years:
         d = by_uscc.get(y.uscc)
@@ -199,7 +206,12 @@ def assemble(profiles: Sequence[Any], years: Iterable[Any], quals: Iterable[Any]
         d = by_uscc.get(q.uscc)
         if d is not None:
             d.quals.append(q)
-    out = list(by_uscc.values())
+    return list(by_uscc.values())
+
+
+def assemble(profiles: Sequence[Any], years: Iterable[Any], quals: Iterable[Any]) -> list[EnterpriseData]:
+    """Group rows by enterprise (in the order of ``profiles``) and build each engine input."""
+    out = group(profiles, years, quals)
     for d in out:
         d.inputs = build_inputs(d)
     return out

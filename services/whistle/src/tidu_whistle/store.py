@@ -42,11 +42,18 @@ def wakeup_for(ctx: WhistleContext, issue: Issue, *, after: datetime | None = No
     )
 
 
+def accepted_at(entries: Sequence[TimelineEntry]) -> datetime | None:
+    """When the issue was accepted (routed or sent to triage) among ``entries``, if it was."""
+    return next((entry.at for entry in entries if entry.action in _ACCEPTING), None)
+
+
 def add_entries(session: AsyncSession, row: IssueRow, entries: Sequence[TimelineEntry]) -> None:
     for entry in entries:
         session.add(timeline_row(entry))
-        if row.accepted_at is None and entry.action in _ACCEPTING:
-            row.accepted_at = entry.at
+    if row.accepted_at is None:
+        at = accepted_at(entries)
+        if at is not None:
+            row.accepted_at = at
 
 
 _MEMBERS = IssueDepartment.__table__

@@ -13,19 +13,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidu_whistle.context import WhistleContext
 from tidu_whistle.domain.duplicates import DuplicateHint, possible_duplicates
 from tidu_whistle.domain.issues import IssueDraft, open_issue
-from tidu_whistle.domain.model import Action, Actor, Command, Issue, IssueState, Role, TimelineEntry
+from tidu_whistle.domain.model import Action, Actor, Command, Issue, IssueState, Role, TimelineEntry, Urgency
 from tidu_whistle.domain.routing import RoutingDecision, route
 from tidu_whistle.domain.state_machine import apply
+from tidu_whistle.domain.working_days import to_shanghai
 from tidu_whistle.models import EnterpriseProfile, IssueRow
 from tidu_whistle.publishing import notify_commissioner, publish_transitions
-from tidu_whistle.records import issue_from_row, write_issue
-from tidu_whistle.store import add_entries, replace_departments, rules_for, wakeup_for
+from tidu_whistle.records import write_issue
+from tidu_whistle.store import accepted_at, add_entries, replace_departments, rules_for, wakeup_for
 
 ROUTER = Actor.system("whistle-router")
 MAX_DUPLICATE_HINTS = 20
@@ -41,14 +42,45 @@ class Raised:
     duplicates: tuple[DuplicateHint, ...]
 
 
+_CANDIDATE_COLUMNS = (
+    IssueRow.id,
+    IssueRow.enterprise_uscc,
+    IssueRow.category,
+    IssueRow.district,
+    IssueRow.title,
+    IssueRow.state,
+    IssueRow.version,
+    IssueRow.submitted_at,
+    IssueRow.updated_at,
+)
+
+
+def _candidate(row: Row[Any]) -> Issue:
+    """A candidate as the duplicate rule reads it: the columns it looks at, no clocks or
+    departments (parsing every candidate's deadlines cost more than the rest of the check)."""
+    return Issue(
+        id=row.id,
+        enterprise_uscc=row.enterprise_uscc,
+        category=row.category,
+        district=row.district,
+        title=row.title,
+        description="",
+        urgency=Urgency.NORMAL,
+        state=IssueState(row.state),
+        version=row.version,
+        submitted_at=to_shanghai(row.submitted_at),
+        updated_at=to_shanghai(row.updated_at),
+    )
+
+
 async def find_duplicates(
     session: AsyncSession, ctx: WhistleContext, *, uscc: str, category: str, at: datetime
 ) -> tuple[DuplicateHint, ...]:
     """The domain's rule (``duplicates.possible_duplicates``) over the newest candidates the same
     rule selects in SQL; at most :data:`MAX_DUPLICATE_HINTS` are pointed out."""
     window = ctx.settings.duplicate_window_days
-    rows = await session.scalars(
-        select(IssueRow)
+    rows = await session.execute(
+        select(*_CANDIDATE_COLUMNS)
         .where(
             IssueRow.enterprise_uscc == uscc,
             IssueRow.category == category,
@@ -58,7 +90,7 @@ async def find_duplicates(
         .order_by(IssueRow.submitted_at.desc(), IssueRow.id.desc())
         .limit(MAX_DUPLICATE_HINTS)
     )
-    return possible_duplicates(uscc, category, at, [issue_from_row(r) for r in rows], window_days=window)
+    return possible_duplicates(uscc, category, at, [_candidate(r) for r in rows], window_days=window)
 
 
 def routing_command(decision: RoutingDecision) -> Command:
@@ -110,7 +142,7 @@ async def raise_in(
         source=source,
         source_ref=source_ref,
         raised_by=raised_by,
-        accepted_at=None,
+        accepted_at=accepted_at(entries),  # set before the INSERT: no UPDATE of the row afterwards
     )
     write_issue(row, final, wakeup=wakeup_for(ctx, final))
     session.add(row)
