@@ -5,6 +5,8 @@ the inbox keeps re-read events from applying twice."""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from typing import Any
 
@@ -16,6 +18,9 @@ from tidu_shared.services_catalog import SERVICES
 from tidu_shared.testing.stack import run_stack, wait_until
 
 pytestmark = pytest.mark.integration
+
+# How long the broker stays down (issue 8: 60 s).
+OUTAGE_S = float(os.environ.get("TIDU_BROKER_OUTAGE_S", "60"))
 
 
 def register(url: str, headers: dict[str, str], code: str) -> int:
@@ -37,6 +42,7 @@ def test_broker_outage_is_survived_and_the_outbox_delivers_afterwards(
         before = make_uscc()
         assert register(reg, admin, before) == 201
         broker.stop()
+        stopped_at = time.monotonic()
         try:
             during = [make_uscc() for _ in range(5)]
             assert [register(reg, admin, c) for c in during] == [201] * 5  # writes keep answering
@@ -45,6 +51,14 @@ def test_broker_outage_is_survived_and_the_outbox_delivers_afterwards(
             assert checks["broker"] == "unreachable"
             assert checks["database"] == "ok"
             assert httpx.get(f"{reg}/healthz", timeout=5).status_code == 200
+            # The rest of the outage (60 s in all): a write every few seconds still answers 201,
+            # and the service stays not-ready the whole time.
+            while time.monotonic() - stopped_at < OUTAGE_S:
+                code = make_uscc()
+                assert register(reg, admin, code) == 201
+                during.append(code)
+                assert httpx.get(f"{reg}/readyz", timeout=5).status_code == 503
+                time.sleep(min(5.0, max(0.0, OUTAGE_S - (time.monotonic() - stopped_at))))
         finally:
             broker.start()
         wait_until(lambda: httpx.get(f"{reg}/readyz", timeout=5).status_code == 200, timeout=40)
