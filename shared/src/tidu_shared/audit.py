@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from prometheus_client import Counter
-from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, String, Table, Text, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidu_shared.auth import SCOPE_CLAIM, CurrentPrincipal, Principal, Role
@@ -47,7 +47,7 @@ from tidu_shared.errors import ProblemError
 from tidu_shared.events.envelope import new_envelope
 from tidu_shared.logs import redact, request_id_var
 from tidu_shared.metrics import Metrics
-from tidu_shared.outbox import PENDING, BigId, utcnow
+from tidu_shared.outbox import PENDING, BigId, outbox_table, utcnow
 from tidu_shared.query_types import IsoInstantText
 from tidu_shared.topics import AUDIT
 from tidu_shared.tracing import current_traceparent
@@ -93,25 +93,9 @@ def audit_table(metadata: MetaData) -> Table:
 
 
 def _audit_outbox_table(metadata: MetaData) -> Table:
-    """An outbox of its own (the columns of ``tidu_shared.outbox.outbox_table``) with its own relay:
+    """An outbox of its own (the shape of ``tidu_shared.outbox.outbox_table``) with its own relay:
     audit events never delay or mix with the service's domain events."""
-    return Table(
-        "audit_outbox",
-        metadata,
-        Column("id", BigId, primary_key=True, autoincrement=True),
-        Column("event_id", String(36), nullable=False, unique=True),
-        Column("event_type", String(200), nullable=False),
-        Column("topic", String(249), nullable=False),
-        Column("message_key", String(200), nullable=False),
-        Column("payload", LargeBinary, nullable=False),
-        Column("status", String(10), nullable=False, default=PENDING),
-        Column("attempts", Integer, nullable=False, default=0),
-        Column("next_attempt_at", UtcDateTime(), nullable=False),
-        Column("created_at", UtcDateTime(), nullable=False),
-        Column("sent_at", UtcDateTime()),
-        Column("last_error", Text),
-        Index("ix_audit_outbox_status_next", "status", "next_attempt_at", "id"),
-    )
+    return outbox_table(metadata, "audit_outbox")
 
 
 def audit_outbox_of(audit: Table) -> Table:

@@ -79,9 +79,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def outbox_table(metadata: MetaData) -> Table:
+def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
+    """The service's outbox (``name``: another outbox of the same shape, e.g. ``audit_outbox``)."""
     return Table(
-        "outbox",
+        name,
         metadata,
         Column("id", BigId, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
@@ -95,7 +96,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("created_at", UtcDateTime(), nullable=False),
         Column("sent_at", UtcDateTime()),
         Column("last_error", Text),
-        Index("ix_outbox_status_next", "status", "next_attempt_at", "id"),
+        Index(f"ix_{name}_status_next", "status", "next_attempt_at", "id"),
     )
 
 
