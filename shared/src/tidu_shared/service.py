@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +59,23 @@ class ServiceSpec:
     # The service's audit_log (tidu_shared.audit.audit_table): writes, denials and sensitive reads
     # are recorded there and published on tidu.audit; admins query GET /v1/audit.
     audit: Table | None = None
+
+
+# The longest one shutdown step may take (consumers and relays drain within 5 s themselves).
+SHUTDOWN_STEP_S = 15.0
+
+
+async def _within(what: str, step: Awaitable[Any], seconds: float) -> None:
+    """Run a shutdown step for at most ``seconds``; a step that does not finish (or fails) is
+    logged and left behind. ``asyncio.wait`` rather than ``wait_for``: a task that swallows its
+    cancellation cannot hold the shutdown."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        log.warning("shutdown: %s did not finish within %.0f s; left behind", what, seconds)
+    elif task.exception() is not None:
+        log.warning("shutdown: %s failed: %s", what, task.exception())
 
 
 class Runtime:
@@ -134,17 +151,17 @@ class Runtime:
 
     async def stop(self) -> None:
         # Consumers first, side by side (each finishes its batch and commits its offsets; what they
-        # emitted is then flushed by the relay), then the relays.
-        await asyncio.gather(*(c.stop() for c in self.consumers))
+        # emitted is then flushed by the relay), then the relays. Each step is bounded: a client
+        # library that never returns must not keep the process from exiting.
+        await _within("consumers", asyncio.gather(*(c.stop() for c in self.consumers)), SHUTDOWN_STEP_S)
         if self.relay is not None:
-            await self.relay.stop()
+            await _within("outbox relay", self.relay.stop(), SHUTDOWN_STEP_S)
         if self.audit_relay is not None:
-            await self.audit_relay.stop()
+            await _within("audit relay", self.audit_relay.stop(), SHUTDOWN_STEP_S)
         if self._dlq_producer is not None:
-            with contextlib.suppress(Exception):
-                await self._dlq_producer.stop()
-        await self.watch.stop()
-        await self.db.dispose()
+            await _within("dead-letter producer", self._dlq_producer.stop(), SHUTDOWN_STEP_S)
+        await _within("broker watch", self.watch.stop(), SHUTDOWN_STEP_S)
+        await _within("database", self.db.dispose(), SHUTDOWN_STEP_S)
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
