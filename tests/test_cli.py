@@ -10,6 +10,7 @@ import pytest
 from tidu_registry.domain.uscc import make_uscc
 from tidu_shared.cli import main
 from tidu_shared.services_catalog import SERVICES
+from tidu_shared.testing.stack import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +54,15 @@ def test_batch_runs_to_completion_with_a_progress_bar(
         timeout=10,
     )
     assert r.status_code == 201
+    # the batch covers what eligibility has projected: wait until the registration has arrived there
+    wait_until(
+        lambda: (
+            httpx.get(
+                f"{cli_env.url('eligibility')}/v1/enterprises/{code}", headers=auth_header("admin"), timeout=10
+            ).status_code
+            == 200
+        )
+    )
     assert main(["batch", "--ruleset", "size-2011", "--district", "500113"]) == 0
     out = capsys.readouterr().out
     assert "[" in out and "100.0%" in out
