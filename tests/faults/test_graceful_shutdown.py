@@ -210,12 +210,18 @@ def test_sigterm_drains_requests_commits_offsets_and_flushes_the_relay(
         answered = [(c, r, t) for c, r, t in results if isinstance(r, httpx.Response)]
         failed = [(c, r) for c, r, _ in results if not isinstance(r, httpx.Response)]
         assert answered, failed
-        assert all(r.status_code == 201 and r.json()["enterprise_uscc"] == c for c, r, _ in answered), [
-            (r.status_code, r.text[:200]) for _, r, _ in answered if r.status_code != 201
-        ]
+        # each answer is whole: the issue (201), or — when a slow machine keeps the burst waiting for
+        # a database connection longer than the pool allows — a 503 that stored nothing
+        created = [(c, r) for c, r, _ in answered if r.status_code == 201]
+        assert created and all(r.json()["enterprise_uscc"] == c for c, r in created)
+        shed = [r for _, r, _ in answered if r.status_code != 201]
+        assert all(
+            r.status_code == 503 and r.json()["code"] == "database_unavailable" and r.headers["Retry-After"]
+            for r in shed
+        ), [(r.status_code, r.text[:200]) for r in shed]
         assert any(t > signalled[0] for _, _, t in answered), "no request was in flight at SIGTERM"
         issues = count(url, "SELECT count(*) FROM issues")
-        assert issues == len(answered), (issues, len(answered), [str(e) for _, e in failed])
+        assert issues == len(created), (issues, len(created), len(shed), [str(e) for _, e in failed])
         # connections the server had not accepted yet were refused before any work: nothing applied
         assert all(isinstance(e, httpx.TransportError) for _, e in failed), failed
 
@@ -236,7 +242,10 @@ def test_sigterm_drains_requests_commits_offsets_and_flushes_the_relay(
         wait_until(lambda: count(url, profiles) == len(codes), timeout=120, interval=0.5)
         assert count(url, "SELECT count(*) FROM inbox") == len(codes)
         assert duplicates_applied(proc) == 0
-        print(f"\nin flight at SIGTERM: {len(answered)} answered, {len(failed)} refused; applied {applied_before}")
+        print(
+            f"\nin flight at SIGTERM: {len(created)} created, {len(shed)} shed (503), {len(failed)} refused;"
+            f" applied {applied_before}"
+        )
     finally:
         proc.stop()
 
