@@ -290,7 +290,7 @@ class AuditWriter:
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
             try:
-                async with self.db.transaction() as s:
+                async with self.db.transaction(inline=True) as s:  # ≤ max_batch small rows
                     await insert_rows(s, self.table, [b[0] for b in batch])
                     await insert_rows(s, self.outbox, [b[1] for b in batch])
             except Exception as exc:

@@ -65,7 +65,7 @@ def parse_states(value: str | None, field: str = "status") -> list[str]:
 
 async def get_issue(db: Database, ctx: WhistleContext, principal: Principal, issue_id: str) -> IssueOut:
     ensure_not_institution(principal)
-    async with db.read() as s:
+    async with db.read(inline=True) as s:
         row = await s.get(IssueRow, issue_id)
         if row is None:
             raise issue_not_found()

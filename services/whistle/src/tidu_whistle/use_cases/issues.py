@@ -92,7 +92,7 @@ async def raise_issue(
     fingerprint = draft_fingerprint(_draft(body, uscc, body.district or ""))
     now = ctx.now()
     try:
-        async with db.transaction() as s:
+        async with db.transaction(inline=True) as s:
             if idempotency_key is not None:
                 seen = await s.get(IdempotencyKey, (principal_key, idempotency_key))
                 if seen is not None:
@@ -164,7 +164,7 @@ async def act(
     ensure_not_institution(principal)
     now = ctx.now()
     try:
-        async with db.transaction() as s:
+        async with db.transaction(inline=True) as s:
             row = await s.get(IssueRow, issue_id)
             if row is None:
                 raise issue_not_found()
