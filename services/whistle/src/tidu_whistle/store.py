@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, delete, select, tuple_, type_coerce, update
+from sqlalchemy import bindparam, case, delete, select, tuple_, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -176,10 +176,18 @@ def rule_from_row(row: RoutingRuleRow) -> RoutingRule:
 
 async def rules_for(session: AsyncSession, category: str, district: str | None = None) -> list[RoutingRule]:
     """Every version of the rules that may apply to ``category`` (in ``district``, and category-wide)."""
-    q = select(RoutingRuleRow).where(RoutingRuleRow.category == category)
-    if district is not None:
-        q = q.where(RoutingRuleRow.district.in_((district, ANY_DISTRICT)))
-    return [rule_from_row(r) for r in await session.scalars(q.order_by(RoutingRuleRow.id))]
+    if district is None:
+        rows = await session.scalars(_RULES_OF_CATEGORY, {"category": category})
+    else:
+        rows = await session.scalars(_RULES_IN_DISTRICT, {"category": category, "district": district})
+    return [rule_from_row(r) for r in rows]
+
+
+# Built once (every submit runs one): only the values change.
+_RULES_OF_CATEGORY = (
+    select(RoutingRuleRow).where(RoutingRuleRow.category == bindparam("category")).order_by(RoutingRuleRow.id)
+)
+_RULES_IN_DISTRICT = _RULES_OF_CATEGORY.where(RoutingRuleRow.district.in_([bindparam("district"), ANY_DISTRICT]))
 
 
 async def profile_of(session: AsyncSession, uscc: str) -> EnterpriseProfile | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidu_whistle.context import WhistleContext
@@ -31,6 +31,7 @@ from tidu_whistle.store import accepted_at, add_entries, replace_departments, ru
 ROUTER = Actor.system("whistle-router")
 MAX_DUPLICATE_HINTS = 20
 _CLOSED = (str(IssueState.CLOSED), str(IssueState.WITHDRAWN))
+_STATES = {str(s): s for s in IssueState}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _candidate(row: Row[Any]) -> Issue:
         title=row.title,
         description="",
         urgency=Urgency.NORMAL,
-        state=IssueState(row.state),
+        state=_STATES[row.state],
         version=row.version,
         submitted_at=to_shanghai(row.submitted_at),
         updated_at=to_shanghai(row.updated_at),
@@ -80,17 +81,23 @@ async def find_duplicates(
     rule selects in SQL; at most :data:`MAX_DUPLICATE_HINTS` are pointed out."""
     window = ctx.settings.duplicate_window_days
     rows = await session.execute(
-        select(*_CANDIDATE_COLUMNS)
-        .where(
-            IssueRow.enterprise_uscc == uscc,
-            IssueRow.category == category,
-            IssueRow.state.not_in(_CLOSED),
-            IssueRow.submitted_at >= at - timedelta(days=window),
-        )
-        .order_by(IssueRow.submitted_at.desc(), IssueRow.id.desc())
-        .limit(MAX_DUPLICATE_HINTS)
+        _CANDIDATES, {"uscc": uscc, "category": category, "since": at - timedelta(days=window)}
     )
     return possible_duplicates(uscc, category, at, [_candidate(r) for r in rows], window_days=window)
+
+
+# Built once (every submit runs it): only the values change.
+_CANDIDATES = (
+    select(*_CANDIDATE_COLUMNS)
+    .where(
+        IssueRow.enterprise_uscc == bindparam("uscc"),
+        IssueRow.category == bindparam("category"),
+        IssueRow.state.not_in(_CLOSED),
+        IssueRow.submitted_at >= bindparam("since", type_=IssueRow.submitted_at.type),
+    )
+    .order_by(IssueRow.submitted_at.desc(), IssueRow.id.desc())
+    .limit(MAX_DUPLICATE_HINTS)
+)
 
 
 def routing_command(decision: RoutingDecision) -> Command:
