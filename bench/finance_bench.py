@@ -15,7 +15,9 @@
 The catalogue of 1,000 products is synthetic and deterministic (seeded RNG): the demo products'
 kinds and gates with thresholds drawn from realistic ranges, 40 institutions.
 
-    .venv/bin/python -m bench.finance_bench [N]
+    .venv/bin/python -m bench.finance_bench [N] [--in-process]
+
+``--in-process`` runs part 1 only (the domain matcher, seconds instead of minutes).
 """
 
 from __future__ import annotations
@@ -506,6 +508,33 @@ def p99(xs: list[float]) -> float:
     return percentile(xs, 99)
 
 
+def in_process_figures(ip: InProcess, n: int) -> list[Figure]:
+    return [
+        Figure(f"match 1 demand × 1,000 products with reasons (domain), p50 (n={n})", p50(ip.match_ms), "ms"),
+        Figure(f"match 1 demand × 1,000 products with reasons (domain), p99 (n={n})", p99(ip.match_ms), "ms"),
+        Figure("… CPU time, p50", p50(ip.match_cpu_ms), "ms"),
+        Figure("… CPU time, p99", p99(ip.match_cpu_ms), "ms"),
+        Figure("… + every reason in words (zh/en) as JSON bytes, p50", p50(ip.json_ms), "ms"),
+        Figure("… + every reason in words (zh/en) as JSON bytes, p99", p99(ip.json_ms), "ms"),
+        Figure("… + words and JSON, CPU time, p50", p50(ip.json_cpu_ms), "ms"),
+        Figure("… + words and JSON, CPU time, p99", p99(ip.json_cpu_ms), "ms"),
+    ]
+
+
+def run_in_process(n: int = 1000) -> list[Figure]:
+    """Part 1 only."""
+    load_before = os.getloadavg()
+    data = synthetic_catalogue(1000)
+    gc.collect()
+    ip = bench_in_process(data, n)
+    print(
+        f"\n1,000 products: {ip.matched} match the benchmark demand; the outcome with every reason is "
+        f"{ip.size / 1024:.0f} KiB of JSON.\nload average before / after: {load_before[0]:.1f} / "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores."
+    )
+    return in_process_figures(ip, n)
+
+
 def run(n: int = 1000, demands: int = 10_000) -> list[Figure]:
     load_before = os.getloadavg()
     data = synthetic_catalogue(1000)
@@ -529,14 +558,7 @@ def run(n: int = 1000, demands: int = 10_000) -> list[Figure]:
         f"on {os.cpu_count()} cores."
     )
     return [
-        Figure(f"match 1 demand × 1,000 products with reasons (domain), p50 (n={n})", p50(ip.match_ms), "ms"),
-        Figure(f"match 1 demand × 1,000 products with reasons (domain), p99 (n={n})", p99(ip.match_ms), "ms"),
-        Figure("… CPU time, p50", p50(ip.match_cpu_ms), "ms"),
-        Figure("… CPU time, p99", p99(ip.match_cpu_ms), "ms"),
-        Figure("… + every reason in words (zh/en) as JSON bytes, p50", p50(ip.json_ms), "ms"),
-        Figure("… + every reason in words (zh/en) as JSON bytes, p99", p99(ip.json_ms), "ms"),
-        Figure("… + words and JSON, CPU time, p50", p50(ip.json_cpu_ms), "ms"),
-        Figure("… + words and JSON, CPU time, p99", p99(ip.json_cpu_ms), "ms"),
+        *in_process_figures(ip, n),
         Figure(
             f"GET /v1/demands/{{id}}/matches (ASGI, SQLite), p50 (n={n // 2})",
             p50(get_ms),
@@ -563,4 +585,6 @@ def run(n: int = 1000, demands: int = 10_000) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    print_table(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    args = [a for a in sys.argv[1:] if a != "--in-process"]
+    size = int(args[0]) if args else 1000
+    print_table(run_in_process(size) if "--in-process" in sys.argv[1:] else run(size))

@@ -450,6 +450,31 @@ def test_equal_gates_share_a_check_key(make):
     assert key["a"] == key["b"] != key["c"]
 
 
+INDICATOR_CASES = [
+    {},
+    {"operating_revenue": D("4200.5"), "total_liabilities": D("2999.99"), "rd_expense": D("12.345")},
+    {"operating_revenue": D("500"), "total_assets": D("1000"), "total_liabilities": D("520")},
+    {"operating_revenue": None, "total_assets": None},
+    {"operating_revenue": D("0"), "total_assets": D("0"), "rd_expense": None},
+    None,  # no indicators at all
+]
+THRESHOLDS = [D("0"), D("1"), D("5"), D("5.0"), D("5.2"), D("6.19"), D("6.2"), D("52"), D("52.0"), D("60")]
+THRESHOLDS += [D("100"), D("500"), D("500.00"), D("4200"), D("4200.5"), D("4201"), D("8000")]
+
+
+@pytest.mark.parametrize("batch_of", sorted(g.BATCHES, key=lambda fn: fn.__name__), ids=lambda fn: fn.__name__)
+@pytest.mark.parametrize("indicators", INDICATOR_CASES)
+def test_many_thresholds_at_once_give_what_the_gate_gives_one_by_one(make, facts_for, demand, batch_of, indicators):
+    """Matching evaluates these gates for all of a catalogue's thresholds in one call."""
+    facts = facts_for(indicators=None if indicators is None else make.indicators(**indicators))
+    params = tuple(THRESHOLDS)
+    at_once = g.BATCHES[batch_of](params, facts, demand)
+    one_by_one = [batch_of(t, facts, demand) for t in params]
+    assert repr(at_once) == repr(one_by_one)
+    assert [r.as_dict() for r in at_once] == [r.as_dict() for r in one_by_one]
+    assert [type(r) for r in at_once] == [GateResult] * len(params)
+
+
 def test_facts_pick_the_longest_valid_qualification(facts_for):
     facts = facts_for(
         qualifications=(

@@ -48,7 +48,7 @@ import yaml
 
 from tidu_finance_match.domain.credit_grades import is_valid_grade, normalize_grade
 from tidu_finance_match.domain.errors import CatalogueError
-from tidu_finance_match.domain.gates import Check, Gates, compile_checks
+from tidu_finance_match.domain.gates import Check, CheckKeys, Gates, check_keys, compile_checks
 from tidu_finance_match.domain.vocabulary import (
     QUALIFICATION_KINDS,
     TIER_QUALIFICATIONS,
@@ -124,6 +124,8 @@ class Product:
     notes: str = ""
     subsidy: Subsidy | None = None
     checks: tuple[Check, ...] = field(init=False, repr=False, compare=False)
+    check_keys: CheckKeys = field(init=False, repr=False, compare=False)
+    """The checks' shared keys (what a matching run looks each gate's result up by)."""
     ranking: RankingInputs = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -142,6 +144,7 @@ class Product:
                 collateral=self.collateral,
             ),
         )
+        object.__setattr__(self, "check_keys", check_keys(self.checks))
         cost = self.cost_pct
         mid = cost.midpoint if cost is not None else None
         object.__setattr__(

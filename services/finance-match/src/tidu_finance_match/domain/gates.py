@@ -74,6 +74,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from tidu_finance_match.domain.credit_grades import grade_rank, normalize_grade
@@ -218,6 +219,49 @@ _CHECK_KEYS: dict[tuple[GateFn, Any], int] = {}
 def make_check(fn: GateFn, param: Any) -> Check:
     key = _CHECK_KEYS.setdefault((fn, param), len(_CHECK_KEYS))
     return Check(fn, param, key)
+
+
+class CheckKeys(NamedTuple):
+    """A product's check keys in gate order, and getters of its results, computed once at load.
+
+    ``get_all(results)`` is ``tuple(results[k] for k in all)`` in one C call (an
+    :func:`operator.itemgetter`), the hot path of matching a thousand products.
+    """
+
+    all: tuple[int, ...]
+    """Every check's key."""
+    any_kind: tuple[int, ...]
+    """Every key but ``product_kind``'s: that gate does not apply (returns ``None``, is not listed)
+    when the demand does not restrict kinds, so matching such a demand skips it."""
+    get_all: Callable[[Any], tuple[Any, ...]]
+    get_any_kind: Callable[[Any], tuple[Any, ...]]
+
+
+class _FewGetter:
+    """``tuple(results[k] for k in keys)`` for fewer than two keys (``itemgetter`` of one key
+    returns the item, not a 1-tuple). A class, not a lambda, so products stay picklable."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: tuple[int, ...]) -> None:
+        self.keys = keys
+
+    def __call__(self, results: Any) -> tuple[Any, ...]:
+        return tuple(results[k] for k in self.keys)
+
+    def __reduce__(self) -> tuple[type[_FewGetter], tuple[tuple[int, ...]]]:
+        return (_FewGetter, (self.keys,))
+
+
+def _getter(keys: tuple[int, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """``lambda results: tuple(results[k] for k in keys)``, as fast as it gets."""
+    return itemgetter(*keys) if len(keys) >= 2 else _FewGetter(keys)
+
+
+def check_keys(checks: tuple[Check, ...]) -> CheckKeys:
+    every = tuple(c.key for c in checks)
+    any_kind = tuple(c.key for c in checks if c.fn is not gate_product_kind)
+    return CheckKeys(every, any_kind, _getter(every), _getter(any_kind))
 
 
 _CENT = Decimal("0.01")
@@ -398,6 +442,54 @@ def gate_requires_existing_loan(_: bool, facts: EnterpriseFacts, demand: Demand)
 def gate_purpose_any(purposes: tuple[Purpose, ...], facts: EnterpriseFacts, demand: Demand) -> GateResult:
     purpose = demand.purpose
     return _R("purpose_any", PASS if purpose in purposes else FAIL, tuple(p.value for p in purposes), purpose.value)
+
+
+# --- many thresholds at once ----------------------------------------------------------------------
+#
+# A catalogue varies the thresholds of the indicator gates from product to product (a synthetic
+# catalogue of 1,000 has some 150 distinct revenue minimums): matching evaluates each distinct one,
+# and for these gates does it in one call per gate. Each gives exactly what the gate gives
+# threshold by threshold (tests/unit/test_gates.py holds them to that).
+
+BatchFn = Callable[[tuple[Any, ...], EnterpriseFacts, Demand], list[GateResult]]
+_new = tuple.__new__
+
+
+def batch_min_operating_revenue(
+    minimums: tuple[Decimal, ...], facts: EnterpriseFacts, demand: Demand
+) -> list[GateResult]:
+    revenue = facts.operating_revenue
+    if revenue is None:
+        return [gate_min_operating_revenue(m, facts, demand) for m in minimums]
+    year = (facts.data_year,)
+    return [_new(_R, ("min_operating_revenue", PASS if revenue >= m else FAIL, m, revenue, (), year)) for m in minimums]
+
+
+def batch_max_debt_ratio_pct(maximums: tuple[Decimal, ...], facts: EnterpriseFacts, demand: Demand) -> list[GateResult]:
+    ratio = facts.debt_ratio_pct
+    if ratio is None:
+        return [gate_max_debt_ratio_pct(m, facts, demand) for m in maximums]
+    year = (facts.data_year,)
+    shown = ratio.quantize(_CENT, rounding=ROUND_UP)
+    return [_new(_R, ("max_debt_ratio_pct", PASS if ratio <= m else FAIL, m, shown, (), year)) for m in maximums]
+
+
+def batch_min_rd_ratio_pct(minimums: tuple[Decimal, ...], facts: EnterpriseFacts, demand: Demand) -> list[GateResult]:
+    ratio = facts.rd_ratio_pct
+    if ratio is None:
+        return [gate_min_rd_ratio_pct(m, facts, demand) for m in minimums]
+    year = (facts.data_year,)
+    shown = ratio.quantize(_CENT, rounding=ROUND_DOWN)
+    return [_new(_R, ("min_rd_ratio_pct", PASS if ratio >= m else FAIL, m, shown, (), year)) for m in minimums]
+
+
+BATCHES: dict[GateFn, BatchFn] = {
+    gate_min_operating_revenue: batch_min_operating_revenue,
+    gate_max_debt_ratio_pct: batch_max_debt_ratio_pct,
+    gate_min_rd_ratio_pct: batch_min_rd_ratio_pct,
+}
+"""Gates that can be evaluated for many parameters in one call: gate → ``batch(params, facts, demand)``,
+the results in the order of ``params``."""
 
 
 # --- messages -------------------------------------------------------------------------------------

@@ -37,8 +37,15 @@ product code, so the order is deterministic.
 Scores are floats (they are not money). Money stays Decimal.
 
 Performance: each product's gates are compiled at load time into
-``(function, parameter, key)`` checks; one matching run evaluates each distinct
-(gate, threshold) once and shares the result among the products that use it;
+``(function, parameter, key)`` checks, and its check keys into getters of its
+results (:class:`~tidu_finance_match.domain.gates.CheckKeys`). One matching run
+evaluates each distinct (gate, threshold) once into a list indexed by key
+(which checks those are is worked out once per tuple of products and kept), then
+works column-wise over the products in C loops (``map``/``compress``): each
+product's results tuple in one call, whether any of its keys fails or is
+unknown by set disjointness, the misses built without a Python call each; only
+the products that pass every gate are scored in a Python loop. Results are
+shared between products (one object per distinct gate and threshold), and
 messages and score bases are rendered only when read. For re-matching many
 open demands after a catalogue change, compute :func:`enterprise_facts` once
 per enterprise and call :func:`rematch_product` for each changed product.
@@ -49,20 +56,31 @@ latency tail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
+from itertools import chain, compress, repeat
+from operator import call, not_
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from tidu_finance_match.domain.catalogue import Product
 from tidu_finance_match.domain.demands import Demand
 from tidu_finance_match.domain.enterprise import EnterpriseFacts, EnterpriseSnapshot, enterprise_facts
 from tidu_finance_match.domain.errors import DomainError
-from tidu_finance_match.domain.gates import FAIL, PASS, UNKNOWN, GateResult
+from tidu_finance_match.domain.gates import (
+    BATCHES,
+    FAIL,
+    PASS,
+    UNKNOWN,
+    BatchFn,
+    Check,
+    GateResult,
+    gate_product_kind,
+)
 from tidu_finance_match.domain.vocabulary import ProductKind
 
 
@@ -482,32 +500,122 @@ class _Scorer:
 
     def score(self, product: Product) -> tuple[float, _Values]:
         """The product's score and its component values (amount, term, rate, speed)."""
-        r = product.ranking
-        neutral = self.neutral
-        top = r.amount_max
-        amount_v = neutral if top is None else 1.0 if top >= self.amount else top / self.amount
-        term = self.term
-        lo, hi = r.term_min, r.term_max
-        if term is None or (lo is None and hi is None):
-            term_v = neutral
-        elif lo is not None and term < lo:
-            term_v = term / lo
-        elif hi is not None and term > hi:
-            term_v = hi / term
-        else:
-            term_v = 1.0
-        mid = r.cost_mid
-        rate_v = neutral if mid is None else _clamp((self.ceiling - mid) / self.span)
-        speed_v = self.speed_values.get(product.institution_code, neutral)
-        if self.total <= 0:
-            return neutral, (amount_v, term_v, rate_v, speed_v)
+        scores, values = self.scores((product,))
+        return scores[0], values[0]
+
+    def scores(self, products: Iterable[Product]) -> tuple[list[float], list[_Values]]:
+        """:meth:`score` of each product, as a list of scores and one of component values (one
+        loop over many: the hot path of ranking)."""
+        scores: list[float] = []
+        values: list[_Values] = []
+        score_append, values_append = scores.append, values.append
+        neutral, amount, term, ceiling, span = self.neutral, self.amount, self.term, self.ceiling, self.span
+        speed_of, total = self.speed_values.get, self.total
         w0, w1, w2, w3 = self.weights
-        score = round((w0 * amount_v + w1 * term_v + w2 * rate_v + w3 * speed_v) / self.total, 4)
-        return score, (amount_v, term_v, rate_v, speed_v)
+        for product in products:
+            r = product.ranking
+            top = r.amount_max
+            amount_v = neutral if top is None else 1.0 if top >= amount else top / amount
+            lo, hi = r.term_min, r.term_max
+            if term is None or (lo is None and hi is None):
+                term_v = neutral
+            elif lo is not None and term < lo:
+                term_v = term / lo
+            elif hi is not None and term > hi:
+                term_v = hi / term
+            else:
+                term_v = 1.0
+            mid = r.cost_mid
+            if mid is None:
+                rate_v = neutral
+            else:
+                x = (ceiling - mid) / span
+                rate_v = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x  # _clamp
+            speed_v = speed_of(product.institution_code, neutral)
+            if total <= 0:
+                score_append(neutral)
+            else:
+                score_append(round((w0 * amount_v + w1 * term_v + w2 * rate_v + w3 * speed_v) / total, 4))
+            values_append((amount_v, term_v, rate_v, speed_v))
+        return scores, values
 
 
 def _clamp(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+
+
+class _Plan(NamedTuple):
+    """What matching a demand against a sequence of products evaluates and reads, per product in
+    order: each distinct check once, then each product's results by its check keys.
+
+    ``singles`` are the checks evaluated one call each, ``batches`` those of a gate that takes many
+    thresholds in one call (:data:`~tidu_finance_match.domain.gates.BATCHES`). Where a field comes
+    in two variants, the plain one has every check and ``_any_kind`` every check but
+    ``product_kind``'s (that gate does not apply, returns ``None`` and is not listed, when the
+    demand does not restrict kinds).
+    """
+
+    singles: tuple[Check, ...]
+    """For each distinct check key, the check of the first product that has it (the one whose
+    parameter the shared result quotes, as when the products are evaluated in order)."""
+    singles_any_kind: tuple[Check, ...]
+    batches: tuple[tuple[BatchFn, tuple[int, ...], tuple[Any, ...]], ...]
+    """``(batch, keys, params)``: ``batch(params, …)`` gives the results of ``keys``, in order."""
+    keys: list[tuple[int, ...]]
+    """Each product's check keys."""
+    keys_any_kind: list[tuple[int, ...]]
+    getters: list[Callable[[Any], tuple[Any, ...]]]
+    """Each product's results getter (:class:`~tidu_finance_match.domain.gates.CheckKeys`)."""
+    getters_any_kind: list[Callable[[Any], tuple[Any, ...]]]
+    size: int
+    """1 + the greatest key: the length of a run's results list, indexed by key."""
+
+
+_PLANS: dict[int, tuple[tuple[Product, ...], _Plan]] = {}
+_PLANS_KEPT = 8
+
+
+def _plan(products: Sequence[Product]) -> _Plan:
+    """The plan for ``products``: kept for a tuple (a loaded catalogue's, matched again and
+    again), made afresh for anything else."""
+    cacheable = type(products) is tuple
+    if cacheable:
+        kept = _PLANS.get(id(products))
+        if kept is not None and kept[0] is products:
+            return kept[1]
+    cks = [p.check_keys for p in products]
+    keys = [ck.all for ck in cks]
+    checks = list(chain.from_iterable([p.checks for p in products]))
+    # Built from the end, a key's entry ends up holding its first check.
+    first = dict(zip(reversed(list(chain.from_iterable(keys))), reversed(checks), strict=True))
+    singles: list[Check] = []
+    grouped: dict[BatchFn, tuple[list[int], list[Any]]] = {}
+    for c in first.values():
+        batch = BATCHES.get(c.fn)
+        if batch is None:
+            singles.append(c)
+        else:
+            batch_keys, params = grouped.setdefault(batch, ([], []))
+            batch_keys.append(c.key)
+            params.append(c.param)
+    plan = _Plan(
+        singles=tuple(singles),
+        singles_any_kind=tuple(c for c in singles if c.fn is not gate_product_kind),
+        batches=tuple((batch, tuple(ks), tuple(ps)) for batch, (ks, ps) in grouped.items()),
+        keys=keys,
+        keys_any_kind=[ck.any_kind for ck in cks],
+        getters=[ck.get_all for ck in cks],
+        getters_any_kind=[ck.get_any_kind for ck in cks],
+        size=max(first, default=-1) + 1,
+    )
+    if cacheable:
+        if len(_PLANS) >= _PLANS_KEPT:  # old catalogues: let them go
+            _PLANS.clear()
+        _PLANS[id(products)] = (cast(tuple[Product, ...], products), plan)
+    return plan
+
+
+_new = tuple.__new__
 
 
 def match_facts(
@@ -519,50 +627,81 @@ def match_facts(
     decision_speed: Mapping[str, timedelta] | None = None,
 ) -> MatchOutcome:
     """:func:`match` over precomputed facts (compute them once per enterprise and date)."""
-    scorer = _Scorer(demand, weights, decision_speed)
-    memo: _Memo = {}
-    ranked: list[tuple[tuple[bool, float, str], Product, tuple[GateResult, ...], float, _Values]] = []
-    needs_data: list[ProductMiss] = []
-    not_matched: list[ProductMiss] = []
-    exclusive_first = weights.exclusive_first
-    missing = _MISSING
-    for product in products:
-        # The hot loop (see the module docstring): _run_checks inlined.
-        results: list[GateResult] = []
-        worst = 0
-        for fn, param, key in product.checks:
-            r = memo.get(key, missing)
-            if r is missing:
-                r = memo[key] = fn(param, facts, demand)
-            if r is None:
-                continue
-            results.append(r)
-            status = r.status
-            if status is not PASS:
-                if status is FAIL:
-                    worst = 2
-                elif worst == 0:
-                    worst = 1
-        if worst == 0:
-            score, values = scorer.score(product)
-            ranked.append(
-                (
-                    (not (exclusive_first and product.tier_exclusive), -score, product.code),
-                    product,
-                    tuple(results),
-                    score,
-                    values,
-                )
-            )
-        elif worst == 2:
-            not_matched.append(ProductMiss(product, MatchStatus.NOT_MATCHED, tuple(results)))
+    if not isinstance(products, Sequence):
+        products = tuple(products)
+    plan = _plan(products)
+    if demand.product_kinds is not None:
+        singles, keys, getters = plan.singles, plan.keys, plan.getters
+    else:
+        singles, keys, getters = plan.singles_any_kind, plan.keys_any_kind, plan.getters_any_kind
+    # Each distinct (gate, threshold) once, results by key; the keys that fail or are unknown.
+    by_key: list[GateResult | None] = [None] * plan.size
+    fail: set[int] = set()
+    unknown: set[int] = set()
+    dropped = False
+    for fn, param, key in singles:
+        r = by_key[key] = fn(param, facts, demand)
+        if r is None:
+            dropped = True
         else:
-            needs_data.append(ProductMiss(product, MatchStatus.NEEDS_DATA, tuple(results)))
-    ranked.sort(key=lambda item: item[0])
+            status = r.status
+            if status is FAIL:
+                fail.add(key)
+            elif status is UNKNOWN:
+                unknown.add(key)
+    for batch, batch_keys, params in plan.batches:
+        for key, r in zip(batch_keys, batch(params, facts, demand), strict=True):
+            by_key[key] = r
+            status = r.status
+            if status is FAIL:
+                fail.add(key)
+            elif status is UNKNOWN:
+                unknown.add(key)
+    # Column-wise over the products (C loops): each one's results, whether any of its gates fails.
+    results = list(map(call, getters, repeat(by_key)))
+    passes = list(map(fail.isdisjoint, keys))
+    fails = list(map(not_, passes))
+    not_matched = list(
+        map(
+            _new,
+            repeat(ProductMiss),
+            zip(compress(products, fails), repeat(MatchStatus.NOT_MATCHED), compress(results, fails)),
+        )
+    )
+    # The rest: needs data (an unknown gate) or matches.
+    candidates, candidate_keys, candidate_results = (
+        list(compress(products, passes)),
+        list(compress(keys, passes)),
+        list(compress(results, passes)),
+    )
+    known = list(map(unknown.isdisjoint, candidate_keys))
+    unsure = list(map(not_, known))
+    needs_data = list(
+        map(
+            _new,
+            repeat(ProductMiss),
+            zip(compress(candidates, unsure), repeat(MatchStatus.NEEDS_DATA), compress(candidate_results, unsure)),
+        )
+    )
+    scorer = _Scorer(demand, weights, decision_speed)
+    winners = list(compress(candidates, known))
+    reasons = list(compress(candidate_results, known))
+    scores, values = scorer.scores(winners)
+    exclusive_first = weights.exclusive_first
+    sort_keys = [(not (exclusive_first and p.tier_exclusive), -s, p.code) for p, s in zip(winners, scores, strict=True)]
+    if dropped:  # a gate that does not apply is not listed
+        reasons = [_applicable(rs) for rs in reasons]
+        needs_data = [m._replace(results=_applicable(m.results)) for m in needs_data]
+        not_matched = [m._replace(results=_applicable(m.results)) for m in not_matched]
+    order = sorted(range(len(winners)), key=sort_keys.__getitem__)
     amount, term, hours, w = demand.amount, demand.term_months, scorer.hours, scorer.weights
+    institutions = [p.institution_code for p in winners]
     matched = tuple(
-        ProductMatch(i, p, score, values, w, amount, term, hours.get(p.institution_code), passed)
-        for i, (_, p, passed, score, values) in enumerate(ranked, start=1)
+        _new(
+            ProductMatch,
+            (rank, winners[i], scores[i], values[i], w, amount, term, hours.get(institutions[i]), reasons[i]),
+        )
+        for rank, i in enumerate(order, start=1)
     )
     return MatchOutcome(
         demand_id=demand.demand_id,
@@ -572,6 +711,10 @@ def match_facts(
         needs_data=tuple(needs_data),
         not_matched=tuple(not_matched),
     )
+
+
+def _applicable(results: tuple[GateResult | None, ...]) -> tuple[GateResult, ...]:
+    return tuple(r for r in results if r is not None)
 
 
 def score_components(
