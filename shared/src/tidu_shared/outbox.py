@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import random
+import struct
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from aiokafka.errors import (
     RecordListTooLargeError,
     TopicAuthorizationFailedError,
 )
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -234,9 +237,56 @@ def traceparent_of(payload: bytes) -> str | None:
     return payload[start:end].decode("ascii", "replace") if end > start else None
 
 
+_M = 0x5BD1E995
+_WORDS = [struct.Struct(f"<{n}I") for n in range(64)]
+
+
+def murmur2(data: bytes) -> int:
+    """The Java client's murmur2 hash of a message key, as ``aiokafka.partitioner.murmur2`` computes
+    it (the default partitioner's hash), in fewer steps: whole 32-bit words unpacked at once, every
+    intermediate kept below 2**32 so the unsigned shifts need no masking. A unit test holds the two
+    equal."""
+    length = len(data)
+    h = 0x9747B28C ^ length
+    words = length >> 2
+    unpack = _WORDS[words].unpack_from if words < 64 else struct.Struct(f"<{words}I").unpack_from
+    for k in unpack(data):
+        k = (k * _M) & 0xFFFFFFFF
+        k = ((k ^ (k >> 24)) * _M) & 0xFFFFFFFF
+        h = ((h * _M) & 0xFFFFFFFF) ^ k
+    tail = length & 3
+    if tail:
+        base = length - tail
+        if tail == 3:
+            h ^= data[base + 2] << 16
+        if tail >= 2:
+            h ^= data[base + 1] << 8
+        h = ((h ^ data[base]) * _M) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * _M) & 0xFFFFFFFF
+    return h ^ (h >> 15)
+
+
+def key_partition(key: bytes, partitions: Sequence[int]) -> int:
+    """The partition aiokafka's ``DefaultPartitioner`` chooses for ``key`` among ``partitions``."""
+    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+
+
 def backoff_delay(attempts: int, cap_s: float) -> float:
     base: float = min(cap_s, 0.25 * (2 ** min(attempts, 16)))
     return base / 2 + random.random() * base / 2
+
+
+@dataclass(slots=True)
+class _Submitted:
+    """A cycle's rows handed to the producer: the outcomes known at once (rows that can never be sent),
+    each record batch's rows and delivery future, what queueing raised, the broker's outage count."""
+
+    outcome: dict[int, BaseException | None]
+    delivered: list[tuple[list[int], asyncio.Future[Any]]]
+    queued: list[Any]
+    downs_before: int
+    done: bool = False
 
 
 class OutboxRelay:
@@ -271,6 +321,8 @@ class OutboxRelay:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._producer_ready = False
+        self._type_headers: dict[str, tuple[tuple[str, bytes], ...]] = {}
+        self._after: int | None = None  # see publish_once
         self.published_total = 0
         self.parked_total = 0
         db.on_commit(self.wake)
@@ -310,7 +362,7 @@ class OutboxRelay:
             # runs must not be lost (its rows would wait a whole poll interval).
             self._wake.clear()
             try:
-                sent = await self.publish_once()
+                sent = await (self._drain_sqlite() if self.db.is_sqlite else self.publish_once())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -343,53 +395,118 @@ class OutboxRelay:
                 ).scalar_one()
             )
 
+    def _due(self, after: int | None) -> Any:
+        """The next due rows in order of id. After a full cycle whose rows were all sent (a backlog
+        being drained), the rows after its last one, found through the primary key: the status index
+        would make the database collect and sort every pending row on each cycle (``status || ''``
+        keeps the planner off it). Anything else (a first cycle, a short one, a failure) queries in
+        full, so rows left pending below the last id (retries) are found as before."""
+        ob = self.outbox
+        where = (
+            (ob.c.status == PENDING, ob.c.next_attempt_at <= utcnow())
+            if after is None
+            else (ob.c.id > after, (ob.c.status + "") == PENDING, ob.c.next_attempt_at <= utcnow())
+        )
+        columns = [ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload, ob.c.attempts, ob.c.event_type]
+        if self.metrics is not None:
+            columns.append(ob.c.created_at)  # for the lag histogram only
+        return select(*columns).where(*where).order_by(ob.c.id).limit(self.batch_size)
+
+    async def _read(self, after: int | None) -> list[Any]:
+        # inline (SQLite): one indexed read of at most batch_size rows, on the loop's thread
+        async with self.db.read(inline=True) as s:
+            return list((await s.execute(self._due(after))).all())
+
     async def publish_once(self) -> int:
         """One cycle: claim due rows, publish them, record the outcome. Returns rows sent."""
-        ob = self.outbox
-        due = (
-            select(ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload, ob.c.attempts, ob.c.event_type, ob.c.created_at)
-            .where(ob.c.status == PENDING, ob.c.next_attempt_at <= utcnow())
-            .order_by(ob.c.id)
-            .limit(self.batch_size)
-        )
+        after, self._after = self._after, None
         if self.db.is_sqlite:
-            async with self.db.read() as s:
-                rows = (await s.execute(due)).all()
+            rows = await self._read(after)
             if not rows:
                 return 0
             outcome = await self._publish(rows)
-            async with self.db.transaction() as s:
-                return await self._record(s, rows, outcome)
-        async with self.db.sessions() as s, s.begin():
-            rows = (await s.execute(due.with_for_update(skip_locked=True))).all()
-            if not rows:
-                return 0
-            outcome = await self._publish(rows)
-            return await self._record(s, rows, outcome)
+            async with self.db.transaction(inline=True) as s:  # rows marked by id
+                sent = await self._record(s, rows, outcome)
+        else:
+            async with self.db.sessions() as s, s.begin():
+                rows = (await s.execute(self._due(after).with_for_update(skip_locked=True))).all()
+                if not rows:
+                    return 0
+                outcome = await self._publish(rows)
+                sent = await self._record(s, rows, outcome)
+        if sent == len(rows) >= self.batch_size:
+            self._after = rows[-1].id
+        return sent
+
+    async def _drain_sqlite(self) -> int:
+        """What the run loop does on SQLite: :meth:`publish_once`, and while whole cycles follow one
+        another (a backlog) and all their rows are sent, the next cycle's rows are read while the
+        broker acknowledges the current ones, and the current ones are marked sent while the broker
+        takes the next. The same cycles, in the same order, each handed to the producer only once the
+        one before was acknowledged, each row marked sent only after its acknowledgement; only the
+        database's work and the broker's overlap. Returns rows sent."""
+        after, self._after = self._after, None
+        rows = await self._read(after)
+        if not rows:
+            return 0
+        submitted = await self._submit(rows)
+        total = 0
+        while True:
+            more = len(rows) >= self.batch_size and not self._stopping
+            following = await self._read(rows[-1].id) if more else []
+            outcome = await self._collect(rows, submitted)
+            go_on = bool(following) and all(e is None for e in outcome.values())
+            error: Exception | None = None
+            if go_on:
+                try:
+                    next_submitted = await self._submit(following)
+                except Exception as exc:  # recorded below, raised after the current rows are marked
+                    error, go_on = exc, False
+            async with self.db.transaction(inline=True) as s:  # rows marked by id
+                sent = await self._record(s, rows, outcome)
+            total += sent
+            if error is not None:
+                raise error
+            if not go_on:
+                if sent == len(rows) >= self.batch_size:
+                    self._after = rows[-1].id
+                return total
+            rows, submitted = following, next_submitted
 
     async def _publish(self, rows: list[Any]) -> dict[int, BaseException | None]:
+        return await self._collect(rows, await self._submit(rows))
+
+    async def _submit(self, rows: list[Any]) -> _Submitted:
+        """Hand ``rows`` to the producer (see :meth:`_send_partition`); :meth:`_collect` waits for the
+        broker's answers."""
         if self.watch is not None and not self.watch.up:
-            return {r.id: BrokerDown("broker unreachable") for r in rows}
+            return _Submitted({r.id: BrokerDown("broker unreachable") for r in rows}, [], [], 0, done=True)
         downs_before = self.watch.downs if self.watch is not None else 0
         producer = await self._ensure_producer()
         outcome: dict[int, BaseException | None] = {}
-        pending: list[tuple[int, Any]] = []
-        for r in rows:
-            try:
-                fut = await producer.send(
-                    self.kafka.topic(r.topic),
-                    value=r.payload,
-                    key=r.message_key.encode(),
-                    headers=kafka_headers(r.event_type, r.payload),
-                )
-            except _NEVER_SENDABLE as exc:
-                outcome[r.id] = exc
-                continue
-            pending.append((r.id, fut))
-        results = await asyncio.gather(*(f for _, f in pending), return_exceptions=True)
-        for (row_id, _), res in zip(pending, results, strict=True):
-            outcome[row_id] = res if isinstance(res, BaseException) else None
-        if self.watch is not None and (self.watch.downs != downs_before or not self.watch.up):
+        queues = await self._by_partition(producer, rows, outcome)
+        delivered: list[tuple[list[int], asyncio.Future[Any]]] = []
+        queued = await asyncio.gather(
+            *(self._send_partition(producer, tp, queue, outcome, delivered) for tp, queue in queues.items()),
+            return_exceptions=True,
+        )
+        return _Submitted(outcome, delivered, queued, downs_before)
+
+    async def _collect(self, rows: list[Any], sub: _Submitted) -> dict[int, BaseException | None]:
+        """Each row's outcome: ``None`` once the broker acknowledged its batch, else the error."""
+        outcome = sub.outcome
+        if sub.done:
+            return outcome
+        results = await asyncio.gather(*(f for _, f in sub.delivered), return_exceptions=True)
+        raised = [e for e in sub.queued if isinstance(e, BaseException)]
+        if raised:
+            # As a failing ``send`` did: the cycle fails, nothing is marked; the rows stay pending.
+            raise raised[0]
+        for (row_ids, _), res in zip(sub.delivered, results, strict=True):
+            err = res if isinstance(res, BaseException) else None
+            for row_id in row_ids:
+                outcome[row_id] = err
+        if self.watch is not None and (self.watch.downs != sub.downs_before or not self.watch.up):
             # The broker went away while these were in flight: an acknowledgement may come from a
             # broker that lost the topic (the development broker drops such writes). Send again;
             # consumers' inboxes absorb the duplicates.
@@ -404,6 +521,92 @@ class OutboxRelay:
                 with contextlib.suppress(Exception):
                     await ensure_topics(self.kafka, {r.topic for r in rows})
         return outcome
+
+    async def _by_partition(
+        self, producer: AIOKafkaProducer, rows: list[Any], outcome: dict[int, BaseException | None]
+    ) -> dict[tuple[str, int], list[Any]]:
+        """The rows per (topic, partition), each list in the rows' order (so per key). The partition
+        is the one ``producer.send`` would choose: the producer's partitioner (murmur2 of the key by
+        default) over the topic's partitions as the producer's metadata lists them. Rows of a topic
+        the producer can never write to get that error as their outcome."""
+        partitioner = producer._partitioner
+        by_murmur2 = type(partitioner) is DefaultPartitioner
+        partitions: dict[str, list[int] | BaseException] = {}
+        by_key: dict[tuple[str, str], int] = {}
+        queues: dict[tuple[str, int], list[Any]] = {}
+        for r in rows:
+            topic = self.kafka.topic(r.topic)
+            known = partitions.get(topic)
+            if known is None:
+                try:
+                    known = list(await producer.partitions_for(topic))
+                except _NEVER_SENDABLE as exc:
+                    known = exc
+                partitions[topic] = known
+            if isinstance(known, BaseException):
+                outcome[r.id] = known
+                continue
+            partition = by_key.get((topic, r.message_key))
+            if partition is None:
+                # Keys are never None (the column is NOT NULL), so ``available`` is never consulted.
+                key = r.message_key.encode()
+                partition = key_partition(key, known) if by_murmur2 else partitioner(key, known, known)
+                by_key[(topic, r.message_key)] = partition
+            queue = queues.get((topic, partition))
+            if queue is None:
+                queue = queues[(topic, partition)] = []
+            queue.append(r)
+        return queues
+
+    async def _send_partition(
+        self,
+        producer: AIOKafkaProducer,
+        tp: tuple[str, int],
+        rows: list[Any],
+        outcome: dict[int, BaseException | None],
+        delivered: list[tuple[list[int], asyncio.Future[Any]]],
+    ) -> None:
+        """Append the rows of one partition, in order, to record batches of the producer's batch
+        size and hand each full batch to the producer (``send_batch``: the accumulator assigns the
+        idempotent producer's sequence numbers when the batch is drained, as for ``send``). A batch
+        is delivered or fails as a whole, so its rows share its outcome."""
+        topic, partition = tp
+        max_size: int = producer._max_request_size
+        estimate = DefaultRecordBatchBuilder.estimate_size_in_bytes
+        headers_of = self._headers
+        batch = producer.create_batch()
+        ids: list[int] = []
+        for r in rows:
+            key = r.message_key.encode()
+            value = r.payload
+            headers = headers_of(r.event_type, value)
+            size = estimate(key, value, headers)
+            if size > max_size:
+                # What ``send`` raises for it (``_NEVER_SENDABLE``: parked).
+                outcome[r.id] = MessageSizeTooLargeError(
+                    f"The message is {size} bytes when serialized which is larger than the maximum request "
+                    "size you have configured with the max_request_size configuration"
+                )
+                continue
+            if batch.append(timestamp=None, key=key, value=value, headers=headers) is None:
+                delivered.append((ids, await producer.send_batch(batch, topic, partition=partition)))
+                batch, ids = producer.create_batch(), []
+                if batch.append(timestamp=None, key=key, value=value, headers=headers) is None:  # pragma: no cover
+                    raise RecordListTooLargeError("a record does not fit an empty batch")
+            ids.append(r.id)
+        if ids:
+            delivered.append((ids, await producer.send_batch(batch, topic, partition=partition)))
+
+    def _headers(self, event_type: str, payload: bytes) -> list[tuple[str, bytes]]:
+        """:func:`kafka_headers`, the type's part encoded once per type."""
+        fixed = self._type_headers.get(event_type)
+        if fixed is None:
+            fixed = self._type_headers[event_type] = (
+                ("content-type", CONTENT_TYPE.encode()),
+                ("ce_type", event_type.encode()),
+            )
+        tp = traceparent_of(payload)
+        return [*fixed, ("traceparent", tp.encode())] if tp else list(fixed)
 
     async def _record(self, s: AsyncSession, rows: list[Any], outcome: dict[int, BaseException | None]) -> int:
         ob = self.outbox
