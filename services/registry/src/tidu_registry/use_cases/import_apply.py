@@ -7,6 +7,7 @@ is prepared (SQLite works in its own thread)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -105,6 +106,7 @@ class Applier:
         self.stored: dict[str, Any] = {}
         self.stored_years: dict[tuple[str, int], Any] = {}
         self._writing: asyncio.Task[None] | None = None
+        self._frozen = False
 
     async def load(self, usccs: Sequence[str]) -> None:
         """The stored enterprises and years of ``usccs`` (read inside the transaction)."""
@@ -131,6 +133,14 @@ class Applier:
         return [Statement(c["field"], c["old"], c["new"], self.who, self.now, Source.IMPORT) for c in changes]
 
     async def part(self, report: ImportReport) -> None:
+        # What is alive now (the file's cells, this part's rows) lives until the import ends; the
+        # batch built below until it is written. The cyclic garbage collector would go over all of
+        # it again and again (a full collection each time the heap grew by a quarter: about a third
+        # of the importing thread's CPU time on 20,000 rows): set it aside (``gc.freeze``, constant
+        # time) until :meth:`release`. Objects freed by their reference count are freed as before;
+        # cyclic garbage among the set-aside objects waits for the release.
+        gc.freeze()
+        self._frozen = True
         batch = _Batch()
         for i, row in enumerate(report.enterprises):
             self._enterprise(batch, row)
@@ -141,6 +151,7 @@ class Applier:
             if i % _YIELD_EVERY == _YIELD_EVERY - 1:
                 await asyncio.sleep(0)
         self._emit(batch)
+        gc.freeze()
         await self.drain()
         self._writing = asyncio.create_task(self._write(batch))
         await asyncio.sleep(0)
@@ -172,6 +183,12 @@ class Applier:
         if self._writing is not None:
             writing, self._writing = self._writing, None
             await writing
+
+    def release(self) -> None:
+        """Hand what :meth:`part` set aside back to the garbage collector (call once, at the end)."""
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
     def _enterprise(self, batch: _Batch, row: EnterpriseRow) -> None:
         here = self.stored.get(row.profile.uscc)

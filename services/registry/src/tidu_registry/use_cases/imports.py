@@ -196,7 +196,10 @@ async def import_file(
                     applied.append(part)
                     part = await anext(parts, None)
             finally:
-                await apply.drain()
+                try:
+                    await apply.drain()
+                finally:
+                    apply.release()
             report = merge(applied, tables, digest)
             summary = report_json(report)
             await s.execute(
