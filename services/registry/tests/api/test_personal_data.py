@@ -7,9 +7,10 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tidu_registry.domain.uscc import make_uscc
+from tidu_registry.models import commissioners, enterprises
 from tidu_registry.reseal import reseal
 from tidu_shared import crypto
 from tidu_shared.crypto import DataProtectionSettings, Keyring, new_key, parse_keys
@@ -65,7 +66,8 @@ async def test_rows_and_history_hold_no_plaintext_and_responses_stay_masked(reg:
     profile = (await reg.client.get(f"/v1/enterprises/{uscc}", headers=reg.admin)).json()
     assert profile["legal_rep_id_number"] == rid[:4] + "*" * 10 + rid[-4:]
     assert profile["legal_rep_phone"] == "139****4321"
-    assert profile["contacts"][0]["phone"] == CONTACT_PHONE  # contacts read back as stored (decrypted)
+    assert profile["contacts"][0]["phone"] == "137****1111"  # the contacts' phones masked too
+    assert await _stored_contact_phones(reg, uscc) == [CONTACT_PHONE]  # stored in full (sealed)
     history = (await reg.client.get(f"/v1/enterprises/{uscc}/history", headers=reg.ent(uscc))).json()
     phones = [(h["old"], h["new"]) for h in history if h["field"] == "legal_rep_phone"]
     assert phones == [(None, "138****5678"), ("138****5678", "139****4321")]
@@ -77,9 +79,22 @@ async def test_rows_and_history_hold_no_plaintext_and_responses_stay_masked(reg:
         f"/v1/enterprises/{uscc}", json={"legal_rep_phone": "139****4321"}, headers=reg.ent(uscc)
     )
     assert r.status_code == 200 and r.json()["version"] == 2
-    # The commissioner's phone is sealed but its owner reads it as before.
+    # The commissioner's phone is sealed, and masked for its owner too; a PATCH of what was read
+    # keeps the stored number.
     me = await reg.client.get("/v1/commissioners/comm-pd-1", headers=reg.comm("comm-pd-1"))
-    assert me.status_code == 200 and me.json()["phone"] == COMMISSIONER_PHONE
+    assert me.status_code == 200 and me.json()["phone"] == "139****1111"
+    r = await reg.client.patch("/v1/commissioners/comm-pd-1", json={"phone": me.json()["phone"]}, headers=reg.admin)
+    assert r.status_code == 200 and r.json()["phone"] == "139****1111"
+    async with reg.app.state.db.read() as s:
+        stored = (await s.execute(select(commissioners.c.phone).where(commissioners.c.id == "comm-pd-1"))).scalar_one()
+    assert stored == COMMISSIONER_PHONE
+
+
+async def _stored_contact_phones(reg: Any, uscc: str) -> list[str | None]:
+    """The contacts' phones as stored, opened (the column's decrypting type)."""
+    async with reg.app.state.db.read() as s:
+        contacts = (await s.execute(select(enterprises.c.contacts).where(enterprises.c.uscc == uscc))).scalar_one()
+    return [c["phone"] for c in contacts]
 
 
 async def test_logs_never_carry_identity_or_phone_numbers(reg: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -246,7 +261,8 @@ async def test_migration_0004_seals_existing_rows_and_its_downgrade_opens_them(
         async with app_client_factory("registry", database_url=url, **opts) as (_app, client):
             got = (await client.get(f"/v1/enterprises/{uscc}", headers=admin)).json()
             assert got["legal_rep_id_number"] == "5001**********1234" and got["legal_rep_phone"] == "138****5678"
-            assert got["contacts"][0]["phone"] == CONTACT_PHONE
+            assert got["contacts"][0]["phone"] == "137****1111"
+            assert CONTACT_PHONE not in str(got)
             history = (await client.get(f"/v1/enterprises/{uscc}/history", headers=admin)).json()
             assert [h["new"] for h in history if h["field"] == "legal_rep_phone"] == ["138****5678"]
 

@@ -21,7 +21,8 @@ async def test_full_profile_is_stored_and_personal_data_masked(reg: Any) -> None
     got = (await reg.client.get(f"/v1/enterprises/{body['uscc']}", headers=reg.admin)).json()
     assert got["legal_rep_id_number"] == body["legal_rep_id_number"][:4] + "*" * 10 + body["legal_rep_id_number"][-4:]
     assert got["legal_rep_phone"] == "138****5678"
-    assert got["contacts"][0]["phone"] == "02361234567"  # business contacts are not masked, only normalised
+    assert got["contacts"][0]["phone"] == "023****4567"  # the contacts' phones masked too (stored normalised)
+    assert r.json()["contacts"][0]["phone"] == "023****4567" and "02361234567" not in r.text
     assert got["main_product"] == "工业传感器" and got["own_brand"] is True
     assert got["version"] == 1 and r.headers["etag"] == "1"
     assert body["legal_rep_id_number"] not in r.text
@@ -43,6 +44,7 @@ PROFILE_RULES: list[tuple[dict[str, Any], str, str]] = [
     ({"district_code": "50011"}, "district_code", "district_code_shape"),
     ({"industry_code": "3825"}, "industry_code", "industry_code_shape"),
     ({"legal_rep_phone": "138****5678"}, "legal_rep_phone", "masked_value"),
+    ({"contacts": [{"name": "李四", "phone": "023****4567"}]}, "contacts[0].phone", "masked_value"),
     ({"own_brand": "perhaps"}, "own_brand", "bool_parsing"),
     ({"uscc": "B1110108551385082Q"}, "uscc", "uscc_authority"),
     ({"legal_rep_id_number": "500101198013411236"}, "legal_rep_id_number", "id_number_invalid"),

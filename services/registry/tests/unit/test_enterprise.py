@@ -14,6 +14,7 @@ from tidu_registry.domain.enterprise import (
     EnterpriseProfile,
     check_id_number,
     check_phone,
+    check_profile,
     mask_id_number,
     mask_phone,
     masked_record,
@@ -193,8 +194,10 @@ def test_every_response_view_masks_the_legal_representatives_number_and_phone(
     record = masked_record(profile)
     assert record["legal_rep_id_number"] == "5001**********" + profile.legal_rep_id_number[-4:]  # type: ignore[index]
     assert record["legal_rep_phone"] == "138****5678"
-    assert record["contacts"][0]["phone"] == "02361234567"  # business contacts are not masked
-    assert profile.to_record()["legal_rep_phone"] == "13812345678"  # storage keeps the number
+    assert record["contacts"][0]["phone"] == "023****4567"  # the contacts' phones too
+    assert record["contacts"][0]["name"] == "李四" and record["contacts"][0]["email"] == "li@example.cn"
+    assert profile.to_record()["legal_rep_phone"] == "13812345678"  # storage keeps the numbers
+    assert profile.to_record()["contacts"][0]["phone"] == "02361234567"
 
 
 def test_record_round_trip(make_profile: Callable[..., EnterpriseProfile]) -> None:
@@ -224,6 +227,49 @@ def test_a_masked_value_sent_back_means_unchanged(
     assert updated.legal_rep_id_number == profile.legal_rep_id_number
     assert updated.legal_rep_phone == profile.legal_rep_phone
     assert strip_masked(shown)[1] == frozenset({"legal_rep_id_number", "legal_rep_phone"})
+
+
+def test_contacts_sent_back_masked_keep_their_stored_phones(
+    make_profile: Callable[..., EnterpriseProfile], districts: Districts, today: date
+) -> None:
+    profile = make_profile(
+        contacts=[{"name": "李四", "phone": "02361234567"}, {"name": "王五", "phone": "13900001111"}]
+    )
+    shown = masked_record(profile)
+    assert [c["phone"] for c in shown["contacts"]] == ["023****4567", "139****1111"]
+    assert update_profile(profile, shown, districts=districts, today=today) == profile
+    # Same name at another position (the first contact removed): still the stored phone.
+    updated = update_profile(profile, {"contacts": shown["contacts"][1:]}, districts=districts, today=today)
+    assert [(c.name, c.phone) for c in updated.contacts] == [("王五", "13900001111")]
+    # A new full phone replaces; a contact renamed in place keeps its stored phone.
+    renamed = [{**shown["contacts"][0], "name": "李四新"}, {**shown["contacts"][1], "phone": "13900002222"}]
+    updated = update_profile(profile, {"contacts": renamed}, districts=districts, today=today)
+    assert [(c.name, c.phone) for c in updated.contacts] == [("李四新", "02361234567"), ("王五", "13900002222")]
+
+
+@pytest.mark.parametrize(
+    "contacts",
+    [
+        [{"name": "李四", "phone": "023****9999"}],  # masks no stored phone
+        [{"name": "李四", "phone": "023****4567"}, {"name": "赵六", "phone": "023****4567"}],  # a new contact
+    ],
+)
+def test_a_masked_contact_phone_standing_for_nothing_is_refused(
+    make_profile: Callable[..., EnterpriseProfile], districts: Districts, today: date, contacts: list[Any]
+) -> None:
+    with pytest.raises(DomainValidationError) as caught:
+        update_profile(make_profile(), {"contacts": contacts}, districts=districts, today=today)
+    assert caught.value.codes == ("masked_value",)
+    assert "请填写完整号码" in caught.value.violations[0].message_zh
+
+
+def test_a_registration_with_a_masked_contact_phone_is_refused(
+    profile_data: Callable[..., dict[str, Any]], districts: Districts, today: date
+) -> None:
+    _, violations = check_profile(
+        profile_data(contacts=[{"name": "李四", "phone": "023****4567"}]), districts=districts, today=today
+    )
+    assert [(v.field, v.code) for v in violations] == [("contacts[0].phone", "masked_value")]
 
 
 def test_the_uscc_cannot_change(

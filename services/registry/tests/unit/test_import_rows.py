@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from tidu_registry.domain.districts import Districts
-from tidu_registry.domain.enterprise import EnterpriseProfile
+from tidu_registry.domain.enterprise import EnterpriseProfile, mask_phone
 from tidu_registry.domain.errors import DomainValidationError
 from tidu_registry.domain.import_rows import (
     ENTERPRISE_COLUMNS,
@@ -72,7 +72,10 @@ def years(indicator_data: Callable[..., dict[str, Any]], today: date) -> list[tu
 
 
 def without_sensitive(profile: EnterpriseProfile) -> EnterpriseProfile:
-    return replace(profile, legal_rep_id_number=None, legal_rep_phone=None)
+    """What a row of an export reads as: masked values left out (kept), the contact's phone masked
+    (resolved against the stored contacts when the import applies the row)."""
+    contacts = tuple(replace(c, phone=mask_phone(c.phone) if c.phone else None) for c in profile.contacts)
+    return replace(profile, legal_rep_id_number=None, legal_rep_phone=None, contacts=contacts)
 
 
 # --- round trips ---------------------------------------------------------------------------------
@@ -113,9 +116,27 @@ def test_exports_mask_sensitive_values(profiles: list[EnterpriseProfile]) -> Non
     row = enterprise_export_row(profiles[0])
     assert row["legal_rep_phone"] == "138****5678"
     assert str(row["legal_rep_id_number"]).startswith("5001**********")
+    assert row["contact_phone"] == "023****4567"  # the contact's phone too
     text = export_enterprises(profiles, "csv").decode("utf-8-sig")
-    assert "13812345678" not in text
+    assert "13812345678" not in text and "02361234567" not in text
     assert profiles[0].legal_rep_id_number not in text  # type: ignore[operator]
+
+
+def test_a_masked_contact_phone_is_read_as_sent_and_the_rest_of_the_contact_validated(
+    run_import: Callable[..., ImportReport],
+) -> None:
+    header = "uscc,name,district_code,industry_code,established_on,contact_name,contact_phone,contact_email"
+    lines = [
+        f"{make_uscc(1)},重庆甲有限公司,500113,C3825,2018-04-01,李四,023****4567,li@example.cn",
+        f"{make_uscc(2)},重庆乙有限公司,500113,C3825,2018-04-01,,023****4567,",
+        f"{make_uscc(3)},重庆丙有限公司,500113,C3825,2018-04-01,王五,023****4567,not-an-email",
+    ]
+    report = run_import(("\n".join([header, *lines]) + "\n").encode())
+    assert [c.phone for r in report.enterprises for c in r.profile.contacts] == ["023****4567"]
+    assert {(i.row, i.column, i.code) for i in report.rejected} == {
+        (3, "contact_name", "required"),
+        (4, "contact_email", "email_invalid"),
+    }
 
 
 def test_csv_neutralises_formulas_and_import_restores_the_text(profiles: list[EnterpriseProfile]) -> None:

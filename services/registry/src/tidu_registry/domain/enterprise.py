@@ -13,12 +13,16 @@ Decisions where the issue is silent:
   with a letter (passport, 港澳/台湾 permits: a letter and 5-19 letters or digits);
 - phones: a mainland mobile (``1[3-9]`` + 9 digits) or a landline with its area code (``0`` + 9-11
   digits); ``+86``/``0086`` and separators are dropped, the digits are stored;
-- the identity number and phone of the legal representative are stored in full and masked in every
-  response (:func:`masked_record`, also for history statements and exports): ``5001**********1234``,
-  ``138****5678``. A masked value sent back (a client that PUTs what it GOT, or re-imports an export)
-  means "unchanged" (:func:`strip_masked`); a masked value for a field that holds nothing is refused;
-- contacts are the enterprise's business contacts (name, role, phone, email) and are not masked:
-  commissioners call them;
+- the identity number and phone of the legal representative, and the phones of the contacts, are
+  stored in full and masked in every response (:func:`masked_record`, also for history statements and
+  exports): ``5001**********1234``, ``138****5678``; a commissioner's phone too
+  (:func:`with_masked_phone`). A masked value sent back (a client that PUTs what it GOT, or re-imports
+  an export) means "unchanged" (:func:`strip_masked`); a masked value for a field that holds nothing is
+  refused (``masked_value``);
+- a contact's masked phone sent back stands for the stored phone of the stored contact at the same
+  position in the list or, failing that, of a stored contact with the same name, provided that the
+  stored phone masks to exactly the value sent (:func:`restore_contact_phones`); a masked phone that
+  stands for no stored phone is refused (``masked_value``): the registry cannot tell what it means;
 - ``niche_market_since`` may precede ``established_on`` (a predecessor firm's years count for some
   plans); both may not lie in the future.
 """
@@ -195,8 +199,38 @@ def is_masked(value: object) -> bool:
     return isinstance(value, str) and "*" in value
 
 
+def masked_value_violation(field: str) -> Violation:
+    """A masked value that cannot mean "unchanged" (nothing stored that it masks)."""
+    return Violation(
+        field,
+        "masked_value",
+        "请填写完整号码（带*的脱敏值只能用于保持原值）",
+        "send the full number; a masked value only means 'unchanged'",
+    )
+
+
+def masks_phone(sent: object, stored: str | None) -> bool:
+    """``sent`` is the masked form of the ``stored`` phone (a masked value sent back: "unchanged")."""
+    return is_masked(sent) and stored is not None and mask_phone(stored) == clean_text(sent)
+
+
+def with_masked_phone(record: Mapping[str, Any], field: str = "phone") -> dict[str, Any]:
+    """``record`` (a contact, a commissioner) as a response shows it: its phone masked."""
+    phone = record.get(field)
+    return {**record, field: mask_phone(phone) if isinstance(phone, str) else phone}
+
+
+def mask_contacts(contacts: Any) -> Any:
+    """Plain contacts (a list of dicts, as records and statements hold them) with their phones masked."""
+    if not isinstance(contacts, Sequence) or isinstance(contacts, str):
+        return contacts
+    return [with_masked_phone(c) if isinstance(c, Mapping) else c for c in contacts]
+
+
 def mask_value(field: str, value: Any) -> Any:
-    """The value as a response may show it (masked for sensitive fields)."""
+    """The value as a response may show it (masked for sensitive fields, the contacts' phones)."""
+    if field == "contacts":
+        return mask_contacts(value)
     masker = SENSITIVE_FIELDS.get(field)
     if masker is None or not isinstance(value, str):
         return value
@@ -213,6 +247,32 @@ def strip_masked(data: Mapping[str, object]) -> tuple[dict[str, object], frozens
     ("keep what is stored")."""
     kept = frozenset(name for name in SENSITIVE_FIELDS if is_masked(data.get(name)))
     return {k: v for k, v in data.items() if k not in kept}, kept
+
+
+def _stored_phone(sent: Mapping[str, Any], position: int, stored: Sequence[Contact]) -> str | None:
+    candidates = [stored[position]] if position < len(stored) else []
+    name = clean_text(sent.get("name"))
+    candidates.extend(c for c in stored if c.name == name)
+    return next((c.phone for c in candidates if masks_phone(sent.get("phone"), c.phone)), None)
+
+
+def restore_contact_phones(sent: object, stored: Sequence[Contact]) -> object:
+    """``sent`` contacts (raw, as a request or an import row carries them) with each masked phone that
+    stands for a stored one replaced by the stored phone: the stored contact at the same position, or
+    else a stored contact with the same name, whose phone masks to the value sent. Masked phones that
+    stand for nothing are left as sent (validation refuses them: ``masked_value``)."""
+    if not isinstance(sent, Sequence) or isinstance(sent, str):
+        return sent
+    out: list[object] = []
+    for position, item in enumerate(sent):
+        if isinstance(item, Contact):
+            item = _contacts_plain((item,))[0]
+        if isinstance(item, Mapping) and is_masked(item.get("phone")):
+            phone = _stored_phone(item, position, stored)
+            if phone is not None:
+                item = {**item, "phone": phone}
+        out.append(item)
+    return out
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -248,7 +308,9 @@ def _check_contacts(raw: object) -> tuple[tuple[Contact, ...], list[Violation]]:
             continue
         values, found = parse_fields(CONTACT_SPECS, item)
         for name, checker in (("phone", check_phone), ("email", check_email)):
-            if values[name] is not None:
+            if name == "phone" and is_masked(values[name]):
+                found.append(masked_value_violation(name))
+            elif values[name] is not None:
                 values[name], problem = checker(values[name], name)
                 if problem is not None:
                     found.append(problem)
@@ -294,14 +356,7 @@ def check_profile(
         if value is None:
             continue
         if is_masked(value):
-            violations.append(
-                Violation(
-                    name,
-                    "masked_value",
-                    "请填写完整号码（带*的脱敏值只能用于保持原值）",
-                    "send the full number; a masked value only means 'unchanged'",
-                )
-            )
+            violations.append(masked_value_violation(name))
             continue
         values[name], problem = checker(value, name)
         if problem is not None:
@@ -327,9 +382,12 @@ def update_profile(
 ) -> EnterpriseProfile:
     """``current`` with ``changes`` applied and the result validated as a whole.
 
-    The USCC is the enterprise's identity and cannot change; masked sensitive values mean "unchanged".
+    The USCC is the enterprise's identity and cannot change; masked sensitive values mean "unchanged",
+    and so do the contacts' masked phones that stand for the stored ones (:func:`restore_contact_phones`).
     """
     changes, _kept = strip_masked(changes)
+    if "contacts" in changes:
+        changes = {**changes, "contacts": restore_contact_phones(changes["contacts"], current.contacts)}
     violations: list[Violation] = []
     if "uscc" in changes and uscc.normalise(str(changes["uscc"])) != current.uscc:
         violations.append(

@@ -17,7 +17,10 @@ Validation (:func:`validate_tables`): each row stands alone and is accepted or r
 a rejected row lists every violation as (sheet, row, column, code, message). Decisions:
 
 - blank cells are "not reported" (``None``), not "keep the stored value"; masked values
-  (``5001**********1234``, as exports show them) are "keep the stored value" (``kept_fields``);
+  (``5001**********1234``, as exports show them) are "keep the stored value" (``kept_fields``); a
+  masked ``contact_phone`` stays in the row's contact as it is (the rest of the contact validated):
+  only the stored contacts tell what it stands for, so the import resolves it when it applies the
+  row (``enterprise.restore_contact_phones``) and rejects the row when it stands for nothing;
 - an indicator row needs its enterprise: in the same upload (an accepted profile, any sheet) or in
   ``known_enterprises`` (the registry's USCC → ``established_on``), else ``enterprise_unknown``;
 - the same enterprise (or enterprise and year) twice with identical content counts once; with
@@ -42,7 +45,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -53,8 +56,10 @@ from tidu_registry.domain.enterprise import (
     PROFILE_SPECS,
     EnterpriseProfile,
     check_profile,
+    is_masked,
     mask_value,
     strip_masked,
+    with_masked_phone,
 )
 from tidu_registry.domain.errors import DomainValidationError, Violation
 from tidu_registry.domain.indicators import INDICATOR_SPECS, YEAR_SPEC, YearlyIndicators, check_indicators
@@ -366,8 +371,13 @@ def _enterprise_part(
     contact = {c.name[len("contact_") :]: values.get(c.name) for c in CONTACT_COLUMNS}
     if not all(is_blank(v) for v in contact.values()):
         data["contacts"] = [contact]
+    masked_phone = clean_text(contact["phone"]) if is_masked(contact["phone"]) else None
+    if masked_phone is not None:
+        contact["phone"] = None  # resolved against the stored contacts when the row is applied
     data, kept = strip_masked(data)
     profile, violations = check_profile(data, districts=districts, today=today)
+    if profile is not None and masked_phone is not None:
+        profile = replace(profile, contacts=(replace(profile.contacts[0], phone=masked_phone),))
     return profile, kept, violations
 
 
@@ -574,12 +584,13 @@ def report_xlsx(report: ImportReport) -> bytes:
 
 
 def enterprise_export_row(profile: EnterpriseProfile) -> dict[str, object]:
-    """A profile as one export row: typed values, sensitive ones masked, the first contact."""
+    """A profile as one export row: typed values, sensitive ones masked, the first contact (its phone
+    masked)."""
     row: dict[str, object] = {spec.name: mask_value(spec.name, getattr(profile, spec.name)) for spec in PROFILE_SPECS}
     contact = profile.contacts[0] if profile.contacts else None
     for column in CONTACT_COLUMNS:
         row[column.name] = getattr(contact, column.name[len("contact_") :]) if contact else None
-    return row
+    return with_masked_phone(row, "contact_phone")
 
 
 def indicator_export_row(uscc: str, indicators: YearlyIndicators) -> dict[str, object]:

@@ -1,4 +1,6 @@
-"""Service commissioners (一企一员), assignments, and each enterprise's plan (一企一策)."""
+"""Service commissioners (一企一员), assignments, and each enterprise's plan (一企一策).
+
+A commissioner's phone is masked in every response (``enterprise.with_masked_phone``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from sqlalchemy import select
 
 from tidu_registry import access
 from tidu_registry.clock import today_cn
+from tidu_registry.domain.enterprise import with_masked_phone
 from tidu_registry.models import commissioner_assignments, commissioners, plan_actions, plan_goals
 from tidu_registry.problems import not_found
 from tidu_registry.routes.common import get_db, normalise, readable
@@ -39,7 +42,7 @@ A = commissioner_assignments.c
     "/commissioners", status_code=201, response_model=CommissionerOut, summary="新增服务专员 Add a commissioner"
 )
 async def create_commissioner(body: CommissionerIn, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await cases.create_commissioner(get_db(request), principal, body.model_dump())
+    return with_masked_phone(await cases.create_commissioner(get_db(request), principal, body.model_dump()))
 
 
 @router.get(
@@ -55,7 +58,7 @@ async def list_commissioners(request: Request, principal: CurrentPrincipal) -> l
     if district is not None:
         stmt = stmt.where(region_condition(C.district_code, district))
     async with get_db(request).read() as s:
-        return [dict(r._mapping) for r in (await s.execute(stmt)).all()]
+        return [with_masked_phone(r._mapping) for r in (await s.execute(stmt)).all()]
 
 
 @router.get(
@@ -70,19 +73,18 @@ async def get_commissioner(commissioner_id: str, request: Request, principal: Cu
     if row is None:
         raise not_found("commissioner_not_found", "服务专员", "commissioner")
     if principal.role == Role.commissioner and principal.sub == commissioner_id:
-        return dict(row._mapping)
+        return with_masked_phone(row._mapping)
     access.ensure_operator(principal)
     access.ensure_sees_district(principal, row.district_code)
-    return dict(row._mapping)
+    return with_masked_phone(row._mapping)
 
 
 @router.patch("/commissioners/{commissioner_id}", response_model=CommissionerOut, summary="修改服务专员信息")
 async def update_commissioner(
     commissioner_id: str, body: CommissionerPatch, request: Request, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    return await cases.update_commissioner(
-        get_db(request), principal, commissioner_id, body.model_dump(exclude_unset=True)
-    )
+    changes = body.model_dump(exclude_unset=True)
+    return with_masked_phone(await cases.update_commissioner(get_db(request), principal, commissioner_id, changes))
 
 
 @router.get(
@@ -100,7 +102,7 @@ async def enterprise_commissioner(uscc: str, request: Request, principal: Curren
             current = (await s.execute(select(commissioners).where(C.id == ent.commissioner_id))).first()
     return {
         "uscc": ent.uscc,
-        "current": dict(current._mapping) if current else None,
+        "current": with_masked_phone(current._mapping) if current else None,
         "history": [dict(h._mapping) for h in history],
     }
 

@@ -1,7 +1,8 @@
 """``GET /v1/enterprises/{uscc}/data-export``: everything the registry holds about one enterprise
 (profile, history, yearly indicators, size classes, qualifications, pool and white list, commissioner
 and assignments, plan), for the enterprise itself, operators of its district and admins
-(``tidu_shared.data_export``). Identity and phone numbers are masked, the contacts' phones too."""
+(``tidu_shared.data_export``). Identity and phone numbers are masked, the contacts' and commissioners'
+phones too (as in every other response: ``domain.enterprise``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from tidu_registry.domain.enterprise import mask_phone
+from tidu_registry.domain.enterprise import with_masked_phone
 from tidu_registry.models import (
     commissioner_assignments,
     commissioners,
@@ -36,17 +37,6 @@ from tidu_shared.outbox import utcnow
 router = APIRouter(prefix="", tags=["data export 数据导出"])
 
 
-def _masked_contacts(value: Any) -> Any:
-    if not isinstance(value, list):
-        return value
-    return [
-        {**c, "phone": mask_phone(c["phone"]) if isinstance(c.get("phone"), str) else c.get("phone")}
-        if isinstance(c, dict)
-        else c
-        for c in value
-    ]
-
-
 @router.get(
     EXPORT_PATH,
     summary="企业数据导出 Everything the registry holds about the enterprise (itself, its operators, admins)",
@@ -59,12 +49,8 @@ async def export_enterprise_data(uscc: str, request: Request, principal: Current
         ensure_may_ask(principal, code)
         ent = await enterprise_or_404(s, code)
         ensure_may_export(principal, uscc=ent.uscc, district_code=ent.district_code)
-        profile = enterprise_view(ent)
-        profile["contacts"] = _masked_contacts(profile.get("contacts"))
-        statements = await history(s, ent.uscc)
-        for st in statements:
-            if st["field"] == "contacts":
-                st["old"], st["new"] = _masked_contacts(st["old"]), _masked_contacts(st["new"])
+        profile = enterprise_view(ent)  # masked, the contacts' phones included
+        statements = await history(s, ent.uscc)  # masked too
         assignments = (
             await s.execute(
                 select(commissioner_assignments)
@@ -101,7 +87,7 @@ async def export_enterprise_data(uscc: str, request: Request, principal: Current
             },
             "commissioner": {
                 "current_id": ent.commissioner_id,
-                "commissioners": [{**row_dict(p), "phone": mask_phone(p.phone) if p.phone else None} for p in people],
+                "commissioners": [with_masked_phone(row_dict(p)) for p in people],
                 "assignments": rows(assignments),
             },
             "plan": {

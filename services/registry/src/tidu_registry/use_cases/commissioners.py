@@ -1,5 +1,9 @@
 """Service commissioners (一企一员): the people, their assignments to enterprises, and each
-enterprise's plan (一企一策: goals and actions with due dates and status)."""
+enterprise's plan (一企一策: goals and actions with due dates and status).
+
+A commissioner's phone is stored in full (sealed) and masked in every response (the routes:
+``enterprise.with_masked_phone``); the masked phone sent back in a change means "unchanged", and a
+masked phone that is not the stored one's mask is refused (``masked_value``)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidu_registry import access
 from tidu_registry.clock import today_cn, utcnow
 from tidu_registry.domain.districts import is_within
-from tidu_registry.domain.enterprise import check_email, check_phone
+from tidu_registry.domain.enterprise import (
+    check_email,
+    check_phone,
+    is_masked,
+    masked_value_violation,
+    masks_phone,
+)
 from tidu_registry.domain.errors import Violation
 from tidu_registry.events import publish, transaction
 from tidu_registry.models import commissioner_assignments, commissioners, plan_actions, plan_goals
@@ -33,6 +43,8 @@ def _contact_violations(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[V
     values = dict(data)
     found: list[Violation] = []
     for name, checker in (("phone", check_phone), ("email", check_email)):
+        if name == "phone" and is_masked(values.get(name)):
+            continue  # "unchanged" when it masks the stored phone (see update_commissioner), else refused
         if values.get(name):
             values[name], problem = checker(values[name], name)
             if problem is not None:
@@ -44,6 +56,8 @@ async def create_commissioner(db: Database, principal: Principal, data: Mapping[
     """A commissioner, known by the ``sub`` of their token; an operator adds its own district's."""
     access.ensure_operator(principal)
     values, violations = _contact_violations(data)
+    if is_masked(values.get("phone")):
+        violations.append(masked_value_violation("phone"))
     async with transaction(db) as s:
         district, problem = (await known_districts(s)).check(values["district_code"])
         if problem is not None:
@@ -76,6 +90,10 @@ async def update_commissioner(
     async with transaction(db) as s:
         row = await _commissioner(s, commissioner_id)
         access.ensure_sees_district(principal, row.district_code)
+        if is_masked(values.get("phone")):
+            if not masks_phone(values["phone"], row.phone):
+                raise validation_problem([masked_value_violation("phone")])
+            del values["phone"]  # the masked phone sent back: unchanged
         await s.execute(update(commissioners).where(C.id == commissioner_id).values(updated_at=utcnow(), **values))
         return dict((await _commissioner(s, commissioner_id))._mapping)
 

@@ -18,9 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidu_registry.bulk import insert_many
 from tidu_registry.clock import utcnow
-from tidu_registry.domain.enterprise import PROFILE_FIELDS, EnterpriseProfile
+from tidu_registry.domain.enterprise import (
+    PROFILE_FIELDS,
+    Contact,
+    EnterpriseProfile,
+    is_masked,
+    masked_value_violation,
+    restore_contact_phones,
+)
 from tidu_registry.domain.history import Source, Statement
-from tidu_registry.domain.import_rows import EnterpriseRow, ImportReport, IndicatorRow
+from tidu_registry.domain.import_rows import EnterpriseRow, ImportReport, IndicatorRow, RowIssue
 from tidu_registry.domain.indicators import INDICATOR_FIELDS, YearlyIndicators
 from tidu_registry.events import flush_changes, indicators_reported, profile_changed, registered
 from tidu_registry.models import changes as change_feed
@@ -50,12 +57,25 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def _merge_profile(row: EnterpriseRow, current: EnterpriseProfile | None, present: frozenset[str]) -> EnterpriseProfile:
+    """The row's profile with what the file leaves out kept from ``current``: absent columns, masked
+    values, and all the stored contacts when the file's single contact equals the first stored one
+    (its masked phone resolved by :meth:`Applier.resolve_masked_contacts` beforehand)."""
     if current is None:
         return row.profile
     keep = {f for f in PROFILE_FIELDS if f != "contacts" and f not in present} | set(row.kept_fields)
     if not (present & _CONTACT_COLUMNS) or row.profile.contacts == current.contacts[:1]:
         keep.add("contacts")
     return replace(row.profile, **{f: getattr(current, f) for f in keep})
+
+
+def _resolved_contacts(row: EnterpriseRow, stored: EnterpriseProfile | None) -> tuple[Contact, ...] | None:
+    """The row's contacts with their masked phones replaced by the stored phones they stand for
+    (``enterprise.restore_contact_phones``); ``None`` when one stands for nothing."""
+    restored = restore_contact_phones(row.profile.contacts, stored.contacts if stored is not None else ())
+    plain = [c for c in restored if isinstance(c, dict)] if isinstance(restored, list) else []
+    if len(plain) != len(row.profile.contacts) or any(is_masked(c.get("phone")) for c in plain):
+        return None
+    return tuple(Contact(**c) for c in plain)
 
 
 def _merge_indicators(row: IndicatorRow, current: YearlyIndicators | None, present: frozenset[str]) -> YearlyIndicators:
@@ -116,6 +136,49 @@ class Applier:
                 self.stored[row.uscc] = row
             for r in (await self.s.execute(select(indicators).where(indicators.c.uscc.in_(chunk)))).all():
                 self.stored_years[(r.uscc, r.year)] = r
+
+    def resolve_masked_contacts(self, report: ImportReport) -> ImportReport:
+        """``report`` with each accepted contact's masked phone (an exported file sent back) replaced
+        by the stored phone it stands for; a row whose masked phone stands for no stored phone (a new
+        enterprise's, another contact's) is rejected (``masked_value``) with its indicators."""
+        resolved: dict[str, EnterpriseRow] = {}
+        refused: list[RowIssue] = []
+        for e in report.enterprises:
+            if not any(is_masked(c.phone) for c in e.profile.contacts):
+                continue
+            here = self.stored.get(e.profile.uscc)
+            contacts = _resolved_contacts(e, profile_from_row(here) if here is not None else None)
+            if contacts is None:
+                v = masked_value_violation("contact_phone")
+                refused.append(RowIssue(e.sheet, e.row, v.field, v.code, v.message_zh, v.message_en))
+            else:
+                resolved[e.profile.uscc] = replace(e, profile=replace(e.profile, contacts=contacts))
+        if not (resolved or refused):
+            return report
+        gone = {(i.sheet, i.row) for i in refused}
+        unregistered = {e.profile.uscc for e in report.enterprises if (e.sheet, e.row) in gone} - set(self.stored)
+        for i in report.indicators:
+            if i.uscc in unregistered and (i.sheet, i.row) not in gone:
+                gone.add((i.sheet, i.row))
+                refused.append(
+                    RowIssue(
+                        i.sheet,
+                        i.row,
+                        "uscc",
+                        "enterprise_unknown",
+                        f"企业 {i.uscc} 尚未登记：其企业信息行未能导入",
+                        f"enterprise {i.uscc} is not registered: its profile row was rejected",
+                    )
+                )
+        return replace(
+            report,
+            accepted=tuple(k for k in report.accepted if k not in gone),
+            enterprises=tuple(
+                resolved.get(e.profile.uscc, e) for e in report.enterprises if (e.sheet, e.row) not in gone
+            ),
+            indicators=tuple(i for i in report.indicators if (i.sheet, i.row) not in gone),
+            rejected=(*report.rejected, *refused),
+        )
 
     def _revision(self, batch: _Batch, uscc: str, year: int | None, changes: list[dict[str, Any]]) -> None:
         batch.revisions.append(

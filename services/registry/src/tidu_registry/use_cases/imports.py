@@ -12,7 +12,10 @@ Decisions beyond the domain's:
   rows from another file changes nothing either;
 - a column absent from a table keeps the stored values of that field (a blank cell still means "not
   reported"); a file's single contact equal to the first stored contact keeps all stored contacts
-  (exports carry only the first), so that an exported file imports without changes;
+  (exports carry only the first), so that an exported file imports without changes; a masked
+  ``contact_phone`` (as exports show it) stands for the stored phone it masks (the first stored
+  contact's, or a stored contact's of the same name), and a row whose masked phone stands for no
+  stored phone is rejected (``masked_value``);
 - a district operator's rows for enterprises outside its district (stored there, or declared there by
   the row) are rejected (``other_district``), the rest of the file is applied.
 """
@@ -191,7 +194,7 @@ async def import_file(
             await apply.load(sorted(set(row_usccs.values())))
             try:
                 while part is not None:
-                    part = _access_filter(principal, part, stored, row_usccs)
+                    part = apply.resolve_masked_contacts(_access_filter(principal, part, stored, row_usccs))
                     await apply.part(part)
                     applied.append(part)
                     part = await anext(parts, None)
