@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData, Table, select
@@ -32,6 +32,7 @@ from tidu_shared.metrics import HttpMetricsMiddleware, Metrics
 from tidu_shared.migrations import current_revision, head_revision
 from tidu_shared.openapi_problems import install_problem_docs
 from tidu_shared.outbox import OutboxRelay
+from tidu_shared.query_params import single_valued_query
 from tidu_shared.ratelimit import WriteRateLimitMiddleware
 from tidu_shared.settings import Environment, ServiceSettings
 from tidu_shared.topics import CORE_TOPICS, dead_letter_topic
@@ -211,6 +212,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         # FastAPI's own OpenTelemetry server spans (continuing an incoming traceparent); our
         # metrics are Prometheus (tidu_shared.metrics) and our logs JSON (tidu_shared.logs).
         telemetry={"tracing": True, "metrics": False, "logs": False},
+        dependencies=[Depends(single_valued_query)],  # ?limit=5&limit=7 is a 422, not limit=7
     )
     app.state.metrics = Metrics(spec.name)
     app.state.spec = spec
