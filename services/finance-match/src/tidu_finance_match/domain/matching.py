@@ -618,6 +618,13 @@ def _plan(products: Sequence[Product]) -> _Plan:
 _new = tuple.__new__
 
 
+def _misses(
+    products: Sequence[Product], mask: Sequence[bool], status: MatchStatus, results: Sequence[Any]
+) -> list[ProductMiss]:
+    """The products ``mask`` selects as misses of ``status``, each with its gate results (C loops)."""
+    return list(map(_new, repeat(ProductMiss), zip(compress(products, mask), repeat(status), compress(results, mask))))
+
+
 def match_facts(
     demand: Demand,
     facts: EnterpriseFacts,
@@ -661,13 +668,7 @@ def match_facts(
     results = list(map(call, getters, repeat(by_key)))
     passes = list(map(fail.isdisjoint, keys))
     fails = list(map(not_, passes))
-    not_matched = list(
-        map(
-            _new,
-            repeat(ProductMiss),
-            zip(compress(products, fails), repeat(MatchStatus.NOT_MATCHED), compress(results, fails)),
-        )
-    )
+    not_matched = _misses(products, fails, MatchStatus.NOT_MATCHED, results)
     # The rest: needs data (an unknown gate) or matches.
     candidates, candidate_keys, candidate_results = (
         list(compress(products, passes)),
@@ -676,13 +677,7 @@ def match_facts(
     )
     known = list(map(unknown.isdisjoint, candidate_keys))
     unsure = list(map(not_, known))
-    needs_data = list(
-        map(
-            _new,
-            repeat(ProductMiss),
-            zip(compress(candidates, unsure), repeat(MatchStatus.NEEDS_DATA), compress(candidate_results, unsure)),
-        )
-    )
+    needs_data = _misses(candidates, unsure, MatchStatus.NEEDS_DATA, candidate_results)
     scorer = _Scorer(demand, weights, decision_speed)
     winners = list(compress(candidates, known))
     reasons = list(compress(candidate_results, known))
