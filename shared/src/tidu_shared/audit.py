@@ -39,13 +39,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from prometheus_client import Counter
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from stdnum.cn.uscc import calc_check_digit as uscc_check_digit
 
 from tidu_shared.auth import SCOPE_CLAIM, CurrentPrincipal, Principal, Role
 from tidu_shared.contracts.audit import AUDIT_RECORDED, OUTCOMES, SENSITIVE_CATEGORIES, AuditRecorded
 from tidu_shared.db import Database, UtcDateTime, insert_rows
 from tidu_shared.errors import ProblemError
 from tidu_shared.events.envelope import new_envelope
-from tidu_shared.logs import redact, request_id_var
+from tidu_shared.logs import looks_like_identity_number, redact, request_id_var
 from tidu_shared.metrics import Metrics
 from tidu_shared.outbox import PENDING, BigId, outbox_table, utcnow
 from tidu_shared.query_types import IsoInstantText
@@ -168,6 +169,22 @@ def _actor_scope(p: Principal) -> str | None:
     return f"{claim}={value}"[:120] if claim and value else None
 
 
+_USCC_ALPHABET = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
+
+
+def _is_uscc(text: str) -> bool:
+    return len(text) == 18 and set(text) <= _USCC_ALPHABET and uscc_check_digit(text[:17]) == text[17]
+
+
+def _subject_text(value: str) -> str:
+    """The record a path names, as the log keeps it: an enterprise's USCC as it is (it names a firm,
+    and admins query the log by it), anything else masked like logs — and a USCC too where it could
+    also be a resident identity number."""
+    if _is_uscc(value) and not looks_like_identity_number(value):
+        return value[:200]
+    return redact(value)[:200]
+
+
 def _subject(path_params: dict[str, Any]) -> str | None:
     if not path_params:
         return None
@@ -176,7 +193,7 @@ def _subject(path_params: dict[str, Any]) -> str | None:
     else:
         ids = [k for k in path_params if k == "id" or k.endswith("_id") or k.endswith("_code") or k == "code"]
         value = path_params[ids[0] if ids else next(iter(path_params))]
-    return redact(str(value))[:200]
+    return _subject_text(str(value))
 
 
 def _created_subject(start: Message) -> str | None:
@@ -184,7 +201,7 @@ def _created_subject(start: Message) -> str | None:
     for k, v in start.get("headers") or ():
         if k.lower() == b"location":
             last = v.decode("latin-1").split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-            return redact(last)[:200] or None
+            return _subject_text(last) or None
     return None
 
 

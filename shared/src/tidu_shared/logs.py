@@ -13,15 +13,27 @@ import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from stdnum.cn.ric import calc_check_digit as identity_check_digit
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 event_id_var: ContextVar[str] = ContextVar("event_id", default="")
 
 # Never written to logs, whatever a message or an extra field carries (personal data, secrets).
+# A resident identity number: 6-digit region, birth date (YYYYMMDD), 3-digit sequence, check
+# character. The date keeps most enterprise codes (USCCs of digits only) from being taken for one.
+_BIRTH_DATE = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_IDENTITY = r"(\d{6})(" + _BIRTH_DATE + r")(\d{3}[0-9X])"
 _REDACT = re.compile(
-    r"(?<![0-9A-Z])(\d{6})(\d{8})(\d{3}[0-9X])(?![0-9A-Z])"  # resident identity numbers
+    r"(?<![0-9A-Z])" + _IDENTITY + r"(?![0-9A-Z])"  # resident identity numbers
     r"|(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)"  # mobile phones
 )
+_IDENTITY_FULL = re.compile(_IDENTITY)
+
+
+def looks_like_identity_number(text: str) -> bool:
+    """``text`` has the shape of a resident identity number and its check character holds (GB 11643:
+    ISO 7064 MOD 11-2, as python-stdnum's ``cn.ric`` computes it)."""
+    return _IDENTITY_FULL.fullmatch(text) is not None and identity_check_digit(text[:17]) == text[17]
 
 
 def redact(text: str) -> str:
