@@ -17,7 +17,7 @@ from fastapi.dependencies.models import Dependant
 
 from tidu_shared.errors import FieldProblem, ProblemError
 
-_SINGLE: dict[int, frozenset[str]] = {}  # id(route) → the query parameters it reads as one value
+_SINGLE = "_tidu_single_valued_query"  # a route's attribute: the query parameters it reads as one value
 
 
 def _query_fields(dependant: Dependant) -> Iterator[tuple[str, bool]]:
@@ -28,12 +28,12 @@ def _query_fields(dependant: Dependant) -> Iterator[tuple[str, bool]]:
 
 
 def _single_valued(route: object) -> frozenset[str]:
-    names = _SINGLE.get(id(route))
+    names: frozenset[str] | None = getattr(route, _SINGLE, None)
     if names is None:
         dependant = getattr(route, "dependant", None)
         fields = list(_query_fields(dependant)) if dependant is not None else []
         names = frozenset(name for name, many in fields if not many)
-        _SINGLE[id(route)] = names
+        setattr(route, _SINGLE, names)  # computed once per route, kept with it
     return names
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from tidu_registry.domain.enterprise import PROFILE_FIELDS, Contact, EnterpriseProfile
+from tidu_registry.domain.enterprise import PROFILE_FIELDS, Contact, EnterpriseProfile, contacts_plain
 from tidu_registry.domain.history import Source, Statement
 from tidu_registry.domain.indicators import INDICATOR_FIELDS, INDICATOR_SPECS, YearlyIndicators
 from tidu_registry.domain.pool import PoolMove, Reason, ReasonKind, Stage
@@ -25,10 +25,6 @@ _DECIMAL_INDICATORS = frozenset(spec.name for spec in INDICATOR_SPECS if spec.ki
 
 
 # --- profiles ------------------------------------------------------------------------------------
-
-
-def contacts_plain(contacts: Iterable[Contact]) -> list[dict[str, str | None]]:
-    return [{"name": c.name, "role": c.role, "phone": c.phone, "email": c.email} for c in contacts]
 
 
 def profile_from_row(row: Any) -> EnterpriseProfile:

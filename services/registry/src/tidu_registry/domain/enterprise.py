@@ -30,7 +30,7 @@ Decisions where the issue is silent:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
@@ -109,14 +109,15 @@ class EnterpriseProfile:
         """Plain, JSON-safe values (dates ISO, contacts as a list of dicts), unmasked. For storage and
         history; responses use :func:`masked_record`."""
         record = {name: to_plain(getattr(self, name)) for name in PROFILE_FIELDS if name != "contacts"}
-        record["contacts"] = _contacts_plain(self.contacts)
+        record["contacts"] = contacts_plain(self.contacts)
         return record
 
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(EnterpriseProfile))
 
 
-def _contacts_plain(contacts: tuple[Contact, ...]) -> list[dict[str, str | None]]:
+def contacts_plain(contacts: Iterable[Contact]) -> list[dict[str, str | None]]:
+    """Contacts as records, statements and events hold them: plain dicts."""
     return [{"name": c.name, "role": c.role, "phone": c.phone, "email": c.email} for c in contacts]
 
 
@@ -265,8 +266,6 @@ def restore_contact_phones(sent: object, stored: Sequence[Contact]) -> object:
         return sent
     out: list[object] = []
     for position, item in enumerate(sent):
-        if isinstance(item, Contact):
-            item = _contacts_plain((item,))[0]
         if isinstance(item, Mapping) and is_masked(item.get("phone")):
             phone = _stored_phone(item, position, stored)
             if phone is not None:
@@ -300,7 +299,7 @@ def _check_contacts(raw: object) -> tuple[tuple[Contact, ...], list[Violation]]:
     violations: list[Violation] = []
     for i, item in enumerate(raw):
         if isinstance(item, Contact):
-            item = _contacts_plain((item,))[0]
+            item = contacts_plain((item,))[0]
         if not isinstance(item, Mapping):
             violations.append(
                 Violation(f"contacts[{i}]", "invalid_contacts", "联系人格式不正确", "a contact must be an object")

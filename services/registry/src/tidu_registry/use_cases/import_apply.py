@@ -11,7 +11,7 @@ import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,7 @@ from tidu_registry.models import changes as change_feed
 from tidu_registry.models import enterprises, indicators, outbox, revisions
 from tidu_registry.records import (
     changed,
+    contacts_plain,
     indicator_record,
     indicator_values,
     indicators_from_row,
@@ -71,11 +72,11 @@ def _merge_profile(row: EnterpriseRow, current: EnterpriseProfile | None, presen
 def _resolved_contacts(row: EnterpriseRow, stored: EnterpriseProfile | None) -> tuple[Contact, ...] | None:
     """The row's contacts with their masked phones replaced by the stored phones they stand for
     (``enterprise.restore_contact_phones``); ``None`` when one stands for nothing."""
-    restored = restore_contact_phones(row.profile.contacts, stored.contacts if stored is not None else ())
-    plain = [c for c in restored if isinstance(c, dict)] if isinstance(restored, list) else []
-    if len(plain) != len(row.profile.contacts) or any(is_masked(c.get("phone")) for c in plain):
+    sent = contacts_plain(row.profile.contacts)
+    restored = cast(list[dict[str, Any]], restore_contact_phones(sent, stored.contacts if stored else ()))
+    if any(is_masked(c["phone"]) for c in restored):
         return None
-    return tuple(Contact(**c) for c in plain)
+    return tuple(Contact(**c) for c in restored)
 
 
 def _merge_indicators(row: IndicatorRow, current: YearlyIndicators | None, present: frozenset[str]) -> YearlyIndicators:
